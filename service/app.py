@@ -1,0 +1,104 @@
+"""The Litestar application, assembled in one place.
+
+Every route, plugin, middleware, exception handler and lifespan resource is registered here;
+domains expose a `ROUTES` list and nothing else is needed to mount them.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from pathlib import Path
+
+from arq.connections import ArqRedis
+from litestar import Litestar
+from litestar.config.response_cache import ResponseCacheConfig
+from litestar.contrib.jinja import JinjaTemplateEngine
+from litestar.datastructures import State
+from litestar.openapi import OpenAPIConfig
+from litestar.openapi.plugins import ScalarRenderPlugin, SwaggerRenderPlugin
+from litestar.openapi.spec import Components, SecurityScheme
+from litestar.template.config import TemplateConfig
+from redis.asyncio import ConnectionPool
+
+from . import admin, health
+from .db import create_pool
+from .errors import EXCEPTION_HANDLERS, problem_plugin
+from .observe import ObserveMiddleware, configure_logging
+from .settings import Settings, get_settings
+
+HERE = Path(__file__).resolve().parent
+TEMPLATE_DIRS = [HERE / "templates", HERE / "surveys" / "templates", HERE / "analytics" / "templates"]
+
+
+def redis_client(url: str) -> ArqRedis:
+    # Built without a ping so the API starts (and keeps serving submits and reads) while
+    # Redis is briefly away; /ready reports it.
+    pool = ConnectionPool.from_url(url, socket_connect_timeout=1.0, socket_timeout=2.0)
+    return ArqRedis(connection_pool=pool)
+
+
+def _routes(settings: Settings) -> list[object]:
+    routes: list[object] = [*health.ROUTES, *admin.ROUTES]
+    if settings.is_dev:
+        from . import devpages
+
+        routes += devpages.ROUTES
+    return routes
+
+
+def create_app(settings: Settings | None = None) -> Litestar:
+    settings = settings or get_settings()
+    configure_logging(settings.log_level, settings.log_format)
+
+    @asynccontextmanager
+    async def lifespan(app: Litestar) -> AsyncIterator[None]:
+        pool = await create_pool(settings)
+        redis = redis_client(settings.redis_url or "redis://127.0.0.1:6379/0")
+        app.state.pool = pool
+        app.state.redis = redis
+        app.state.settings = settings
+        try:
+            yield
+        finally:
+            await redis.aclose()
+            await pool.close()
+
+    app = Litestar(
+        route_handlers=_routes(settings),
+        lifespan=[lifespan],
+        state=State({"settings": settings}),
+        plugins=[problem_plugin()],
+        exception_handlers=EXCEPTION_HANDLERS,  # type: ignore[arg-type]
+        template_config=TemplateConfig(
+            directory=[d for d in TEMPLATE_DIRS if d.exists()], engine=JinjaTemplateEngine
+        ),
+        openapi_config=OpenAPIConfig(
+            title="Candor",
+            version="1.0.0",
+            description=(
+                "Anonymous psychological-safety pulse surveys. Admin and leader routes take an "
+                "org API key as a bearer token; numbers only leave through the anonymity guard."
+            ),
+            path="/schema",
+            render_plugins=[ScalarRenderPlugin(), SwaggerRenderPlugin(path="/swagger")],
+            components=Components(
+                security_schemes={
+                    "apiKey": SecurityScheme(type="http", scheme="bearer", description="org API key")
+                }
+            ),
+        ),
+        request_max_body_size=settings.max_body_bytes,
+        response_cache_config=ResponseCacheConfig(),
+        logging_config=None,
+        debug=False,
+    )
+    # Wrap the whole handler (not one route's stack) so 404s, 405s and errors raised before
+    # routing also get security headers, a request id, a log line and a metric.
+    app.asgi_handler = ObserveMiddleware(app.asgi_handler)
+    return app
+
+
+def app_factory() -> Litestar:
+    """Entry point for granian (`--factory service.app:app_factory`)."""
+    return create_app()

@@ -1,0 +1,157 @@
+"""Org API keys: who is calling, for which org, and which teams they may see.
+
+A key is `cnd_` + 43 URL-safe characters (256 bits). Only its sha256 is stored, with a short
+prefix for recognition. `admin` keys see their whole org; `leader` keys see the subtrees under
+their scope teams. Anything outside a key's org or scope answers 404, never 403, so a caller
+cannot learn that something exists.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+from typing import Any, Literal
+from uuid import UUID
+
+import asyncpg
+import msgspec
+from litestar import Request
+from litestar.datastructures import State
+
+from .errors import NotFound, Unauthorized
+
+Role = Literal["admin", "leader"]
+KEY_PREFIX = "cnd_"
+
+
+class Principal(msgspec.Struct, frozen=True):
+    org_id: UUID
+    key_id: UUID
+    role: Role
+    scope_team_ids: tuple[UUID, ...]
+
+    @property
+    def is_admin(self) -> bool:
+        return self.role == "admin"
+
+    def require_admin(self) -> None:
+        # 404 rather than 403: a leader key should not learn that an admin route's object exists.
+        if not self.is_admin:
+            raise NotFound("Not found.")
+
+
+def new_key() -> str:
+    return KEY_PREFIX + secrets.token_urlsafe(32)
+
+
+def hash_secret(secret: str) -> bytes:
+    return hashlib.sha256(secret.encode()).digest()
+
+
+def _bearer(request: Request[Any, Any, Any]) -> str:
+    header = request.headers.get("authorization", "")
+    scheme, _, value = header.partition(" ")
+    value = value.strip()
+    if scheme.lower() != "bearer" or not value:
+        raise Unauthorized(
+            "Send an org API key as 'Authorization: Bearer cnd_...'.",
+            headers={"WWW-Authenticate": 'Bearer realm="candor"'},
+        )
+    return value
+
+
+_LOOKUP = """
+SELECT org_id, id, role, scope_team_ids
+FROM api_keys
+WHERE key_hash = $1 AND revoked_at IS NULL
+"""
+
+
+async def authenticate(pool: asyncpg.Pool, key: str) -> Principal:
+    if not key.startswith(KEY_PREFIX) or len(key) > 100:
+        raise Unauthorized(
+            "The API key is not valid.", headers={"WWW-Authenticate": 'Bearer realm="candor"'}
+        )
+    row = await pool.fetchrow(_LOOKUP, hash_secret(key))
+    if row is None:
+        raise Unauthorized(
+            "The API key is not valid.", headers={"WWW-Authenticate": 'Bearer realm="candor"'}
+        )
+    return Principal(row["org_id"], row["id"], row["role"], tuple(row["scope_team_ids"]))
+
+
+async def provide_principal(request: Request[Any, Any, State], state: State) -> Principal:
+    """Litestar dependency: the authenticated caller of an admin or leader route."""
+    key = _bearer(request)
+    limiter = getattr(state, "auth_failure_limiter", None)
+    if limiter is not None:
+        await limiter.check(request)
+    try:
+        return await authenticate(state.pool, key)
+    except Unauthorized:
+        if limiter is not None:
+            await limiter.record_failure(request)
+        raise
+
+
+async def create_key(
+    conn: asyncpg.Connection,
+    org_id: UUID,
+    name: str,
+    role: Role,
+    scope_team_ids: list[UUID] | None = None,
+) -> tuple[UUID, str]:
+    """Store a new key and return (key id, the key itself — shown once, never again)."""
+    key = new_key()
+    key_id = await conn.fetchval(
+        """
+        INSERT INTO api_keys (org_id, name, prefix, key_hash, role, scope_team_ids)
+        VALUES ($1, $2, $3, $4, $5, $6)
+        RETURNING id
+        """,
+        org_id,
+        name,
+        key[:12],
+        hash_secret(key),
+        role,
+        scope_team_ids or [],
+    )
+    return key_id, key
+
+
+_VISIBLE_TEAMS = """
+WITH RECURSIVE visible AS (
+    SELECT id FROM teams WHERE org_id = $1 AND id = ANY($2::uuid[])
+    UNION
+    SELECT t.id FROM teams t JOIN visible v ON t.parent_id = v.id WHERE t.org_id = $1
+)
+SELECT id FROM visible
+"""
+
+
+async def visible_team_ids(conn: asyncpg.Connection | asyncpg.Pool, who: Principal) -> set[UUID]:
+    """Every team id the caller may see (for admins: every team of the org)."""
+    if who.is_admin:
+        rows = await conn.fetch("SELECT id FROM teams WHERE org_id = $1", who.org_id)
+    else:
+        rows = await conn.fetch(_VISIBLE_TEAMS, who.org_id, list(who.scope_team_ids))
+    return {r["id"] for r in rows}
+
+
+async def require_team_in_scope(
+    conn: asyncpg.Connection | asyncpg.Pool, who: Principal, team_id: UUID
+) -> None:
+    """404 unless the team exists in the caller's org and scope (the two are indistinguishable)."""
+    if who.is_admin:
+        found = await conn.fetchval(
+            "SELECT true FROM teams WHERE org_id = $1 AND id = $2", who.org_id, team_id
+        )
+    else:
+        found = await conn.fetchval(
+            f"SELECT true FROM ({_VISIBLE_TEAMS}) v WHERE v.id = $3",
+            who.org_id,
+            list(who.scope_team_ids),
+            team_id,
+        )
+    if not found:
+        raise NotFound("No such team.")

@@ -1,0 +1,228 @@
+"""The `candor` command: dev, serve, worker, migrate, org/key admin, import, demo.
+
+Errors a person can fix (a bad setting, an unreachable database, a broken migration, a busy
+data folder) print one line starting with `candor:` and exit non-zero; no traceback.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import os
+import sys
+from collections.abc import Callable, Coroutine
+from contextlib import AbstractContextManager, nullcontext
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
+from uuid import UUID
+
+from .settings import Settings, SettingsError, get_settings
+
+
+class CliError(Exception):
+    """A failure explained in one line."""
+
+
+def describe_dsn(dsn: str) -> str:
+    """Where a DSN points, without user or password."""
+    parts = urlsplit(dsn)
+    if parts.hostname:
+        return f"{parts.hostname}:{parts.port or 5432}{parts.path}"
+    return f"local socket{parts.path}"
+
+
+async def connect_checked(dsn: str, timeout: float = 5.0) -> Any:
+    from .db import connect
+
+    try:
+        return await asyncio.wait_for(connect(dsn), timeout)
+    except (OSError, TimeoutError) as exc:
+        raise CliError(
+            f"cannot reach PostgreSQL at {describe_dsn(dsn)} ({type(exc).__name__})"
+        ) from None
+    except Exception as exc:  # asyncpg's auth / missing database errors
+        raise CliError(f"cannot connect to PostgreSQL at {describe_dsn(dsn)}: {exc}") from None
+
+
+def database(settings: Settings) -> AbstractContextManager[str]:
+    """The configured DATABASE_URL, or the embedded server in the data folder."""
+    if settings.database_url:
+        return nullcontext(settings.database_url)
+    from .embedded import EmbeddedError, EmbeddedPostgres
+
+    class _Embedded:
+        def __enter__(self) -> str:
+            self.pg = EmbeddedPostgres(Path(settings.data_dir))
+            try:
+                return self.pg.start()
+            except EmbeddedError as exc:
+                raise CliError(str(exc)) from None
+
+        def __exit__(self, *exc: object) -> None:
+            self.pg.stop()
+
+    return _Embedded()
+
+
+async def run_migrations(dsn: str) -> list[str]:
+    from .migrate import MigrationError, migrate
+
+    conn = await connect_checked(dsn)
+    try:
+        return await migrate(conn)
+    except MigrationError as exc:
+        raise CliError(f"migration refused: {exc}") from None
+    finally:
+        await conn.close()
+
+
+def cmd_migrate(args: argparse.Namespace, settings: Settings) -> None:
+    with database(settings) as dsn:
+        done = asyncio.run(run_migrations(dsn))
+    print(f"applied {len(done)} migration(s)" + (": " + ", ".join(done) if done else ""))
+
+
+def _with_db(settings: Settings, fn: Callable[[Any], Coroutine[Any, Any, Any]]) -> Any:
+    async def run(dsn: str) -> Any:
+        await run_migrations(dsn)
+        conn = await connect_checked(dsn)
+        try:
+            return await fn(conn)
+        finally:
+            await conn.close()
+
+    with database(settings) as dsn:
+        return asyncio.run(run(dsn))
+
+
+def cmd_org_create(args: argparse.Namespace, settings: Settings) -> None:
+    from .orgs import create_org
+    from .surveys.bank import install_builtin_items
+
+    if not 1 <= len(args.name.strip()) <= 200:
+        raise CliError("an org name has 1 to 200 characters")
+
+    async def go(conn: Any) -> tuple[UUID, str]:
+        async with conn.transaction():
+            return await create_org(conn, args.name, setup=[install_builtin_items])
+
+    org_id, key = _with_db(settings, go)
+    print(f"org {args.name!r} created: {org_id}")
+    print(f"admin API key (shown once, store it now): {key}")
+
+
+def cmd_key_create(args: argparse.Namespace, settings: Settings) -> None:
+    from .auth import create_key
+
+    async def go(conn: Any) -> tuple[UUID, str]:
+        org = await conn.fetchval("SELECT id FROM orgs WHERE id = $1", args.org)
+        if org is None:
+            raise CliError(f"no org {args.org}")
+        teams = list(args.team or [])
+        if args.role == "leader" and not teams:
+            raise CliError("a leader key needs at least one --team")
+        found = await conn.fetchval(
+            "SELECT count(*) FROM teams WHERE org_id = $1 AND id = ANY($2::uuid[])", org, teams
+        )
+        if found != len(set(teams)):
+            raise CliError("some --team ids are not teams of this org")
+        return await create_key(conn, org, args.name, args.role, teams)  # type: ignore[no-any-return]
+
+    key_id, key = _with_db(settings, go)
+    print(f"{args.role} key {key_id} created (shown once, store it now): {key}")
+
+
+def cmd_serve(args: argparse.Namespace, settings: Settings) -> None:
+    from .serve import serve
+
+    if not settings.database_url or not settings.redis_url:
+        raise CliError("`candor serve` needs DATABASE_URL and REDIS_URL; for a try-out use `candor dev`")
+    serve(host=args.host, port=args.port, workers=args.workers)
+
+
+def cmd_worker(args: argparse.Namespace, settings: Settings) -> None:
+    from .worker import health_check, run_worker
+
+    if args.check:
+        sys.exit(health_check(settings))
+    if not settings.database_url or not settings.redis_url:
+        raise CliError("`candor worker` needs DATABASE_URL and REDIS_URL; for a try-out use `candor dev`")
+    run_worker(settings)
+
+
+def cmd_dev(args: argparse.Namespace, settings: Settings) -> None:
+    from .dev import run_dev
+
+    run_dev(settings, host=args.host, port=args.port, with_worker=not args.no_worker)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(prog="candor", description="Anonymous pulse surveys.")
+    sub = p.add_subparsers(dest="command", required=True)
+
+    dev = sub.add_parser("dev", help="try it out: embedded services, demo data, API and worker")
+    dev.add_argument("--host", default="127.0.0.1")
+    dev.add_argument("--port", type=int, default=8000)
+    dev.add_argument("--no-worker", action="store_true", help="do not start the arq worker")
+    dev.set_defaults(fn=cmd_dev)
+
+    serve = sub.add_parser("serve", help="serve the API with granian (production)")
+    serve.add_argument("--host", default="0.0.0.0")  # noqa: S104 - a server's job is to listen
+    serve.add_argument("--port", type=int, default=8000)
+    serve.add_argument("--workers", type=int, default=1)
+    serve.set_defaults(fn=cmd_serve)
+
+    worker = sub.add_parser("worker", help="run the background worker")
+    worker.add_argument("--check", action="store_true", help="exit 0 if this host's worker is healthy")
+    worker.set_defaults(fn=cmd_worker)
+
+    mig = sub.add_parser("migrate", help="apply pending database migrations")
+    mig.set_defaults(fn=cmd_migrate)
+
+    org = sub.add_parser("org", help="orgs").add_subparsers(dest="org_command", required=True)
+    oc = org.add_parser("create", help="create an org and print its first admin key")
+    oc.add_argument("name")
+    oc.set_defaults(fn=cmd_org_create)
+
+    key = sub.add_parser("key", help="API keys").add_subparsers(dest="key_command", required=True)
+    kc = key.add_parser("create", help="create an API key and print it once")
+    kc.add_argument("--org", type=UUID, required=True)
+    kc.add_argument("--name", default="cli")
+    kc.add_argument("--role", choices=["admin", "leader"], default="admin")
+    kc.add_argument("--team", type=UUID, action="append", help="scope team (leader keys)")
+    kc.set_defaults(fn=cmd_key_create)
+
+    for extend in _extensions():
+        extend(sub)
+    return p
+
+
+def _extensions() -> list[Callable[[Any], None]]:
+    """Subcommands contributed by domains (import, demo, ...)."""
+    from .surveys import cli as surveys_cli
+
+    return [surveys_cli.add_commands]
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if args.command == "dev":
+        # The try-out needs no configuration; it keeps its own secret in the data folder.
+        os.environ.setdefault("CANDOR_ENV", "dev")
+    try:
+        settings = get_settings()
+        args.fn(args, settings)
+    except SettingsError as exc:
+        print(f"candor: configuration error: {exc}", file=sys.stderr)
+        sys.exit(2)
+    except CliError as exc:
+        print(f"candor: {exc}", file=sys.stderr)
+        sys.exit(1)
+    except KeyboardInterrupt:
+        sys.exit(130)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,69 @@
+"""Liveness, readiness and metrics routes.
+
+`/health` says the process is alive and answers without touching anything else. `/ready` says
+the service can do its work: PostgreSQL and Redis both answer within a second; otherwise 503.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from typing import Any
+
+import msgspec
+from litestar import Response, get
+from litestar.datastructures import State
+
+from .observe import metrics_body
+
+
+class Health(msgspec.Struct, frozen=True):
+    status: str
+
+
+class Readiness(msgspec.Struct, frozen=True):
+    status: str
+    postgres: str
+    redis: str
+
+
+_OK = Health(status="ok")
+
+
+@get("/health", tags=["ops"], summary="Liveness: the process answers", cache=False)
+async def health() -> Health:
+    return _OK
+
+
+async def _probe(coro: Any) -> str:
+    try:
+        await asyncio.wait_for(coro, timeout=1.0)
+    except Exception:  # any failure means "not ready"; the reason goes to the log, not the client
+        return "unavailable"
+    return "ok"
+
+
+async def _pg(state: State) -> None:
+    async with state.pool.acquire(timeout=1.0) as conn:
+        await conn.fetchval("SELECT 1")
+
+
+@get(
+    "/ready",
+    tags=["ops"],
+    summary="Readiness: PostgreSQL and Redis reachable",
+    cache=False,
+)
+async def ready(state: State) -> Response[Readiness]:
+    pg, redis = await asyncio.gather(_probe(_pg(state)), _probe(state.redis.ping()))
+    ok = pg == "ok" and redis == "ok"
+    body = Readiness(status="ok" if ok else "unavailable", postgres=pg, redis=redis)
+    return Response(body, status_code=200 if ok else 503)
+
+
+@get("/metrics", tags=["ops"], summary="Prometheus metrics", include_in_schema=True)
+async def metrics() -> Response[bytes]:
+    body, content_type = metrics_body()
+    return Response(body, media_type=content_type)
+
+
+ROUTES = [health, ready, metrics]

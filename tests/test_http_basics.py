@@ -1,0 +1,148 @@
+"""The HTTP plumbing every route shares: health, problem details, headers, auth, OpenAPI."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from tests.conftest import Org
+
+
+async def test_health_answers_ok(client: Any) -> None:
+    r = await client.get("/health")
+    assert r.status_code == 200
+    assert r.json() == {"status": "ok"}
+
+
+async def test_ready_reports_both_backends(client: Any) -> None:
+    r = await client.get("/ready")
+    assert r.status_code == 200
+    assert r.json() == {"status": "ok", "postgres": "ok", "redis": "ok"}
+
+
+async def test_security_headers_on_every_response(client: Any) -> None:
+    for path in ("/health", "/no-such-route"):
+        r = await client.get(path)
+        assert r.headers["x-content-type-options"] == "nosniff"
+        assert r.headers["referrer-policy"] == "no-referrer"
+        assert "frame-ancestors 'none'" in r.headers["content-security-policy"]
+        assert r.headers["x-request-id"]
+
+
+async def test_request_id_is_echoed_when_sane_and_replaced_when_not(client: Any) -> None:
+    r = await client.get("/health", headers={"X-Request-Id": "abc-123"})
+    assert r.headers["x-request-id"] == "abc-123"
+    r = await client.get("/health", headers={"X-Request-Id": "<script>" + "x" * 100})
+    assert r.headers["x-request-id"] != "<script>" + "x" * 100
+
+
+async def test_unknown_route_is_problem_details(client: Any) -> None:
+    r = await client.get("/nope")
+    assert r.status_code == 404
+    assert r.headers["content-type"].startswith("application/problem+json")
+    body = r.json()
+    assert body["status"] == 404 and body["title"]
+
+
+async def test_wrong_method_is_problem_details(client: Any) -> None:
+    r = await client.delete("/health")
+    assert r.status_code == 405
+    assert r.headers["content-type"].startswith("application/problem+json")
+
+
+async def test_admin_route_without_key_is_401(client: Any) -> None:
+    r = await client.get("/api/v1/org")
+    assert r.status_code == 401
+    assert r.headers["content-type"].startswith("application/problem+json")
+    assert "Bearer" in r.headers["www-authenticate"]
+
+
+async def test_garbage_and_unknown_keys_are_401(client: Any, org: Org) -> None:
+    for value in ("Bearer nope", "Basic abc", "Bearer cnd_" + "A" * 43, "Bearer " + "x" * 5000):
+        r = await client.get("/api/v1/org", headers={"Authorization": value})
+        assert r.status_code in (401, 431), value
+
+
+async def test_admin_key_sees_its_own_org(client: Any, org: Org) -> None:
+    r = await client.get("/api/v1/org", headers=org.headers)
+    assert r.status_code == 200
+    assert r.json()["id"] == str(org.id)
+
+
+async def test_keys_are_shown_once_stored_hashed_and_revocable(
+    client: Any, org: Org, pool: Any
+) -> None:
+    r = await client.post("/api/v1/keys", json={"name": "ops", "role": "admin"}, headers=org.headers)
+    assert r.status_code == 201
+    key = r.json()["key"]
+    stored = await pool.fetchval("SELECT count(*) FROM api_keys WHERE key_hash::text LIKE $1", f"%{key}%")
+    assert stored == 0
+    listed = (await client.get("/api/v1/keys", headers=org.headers)).json()
+    assert all("key" not in k for k in listed)
+    new_headers = {"Authorization": f"Bearer {key}"}
+    assert (await client.get("/api/v1/org", headers=new_headers)).status_code == 200
+    r = await client.delete(f"/api/v1/keys/{r.json()['id']}", headers=org.headers)
+    assert r.status_code == 204
+    assert (await client.get("/api/v1/org", headers=new_headers)).status_code == 401
+
+
+async def test_key_of_one_org_cannot_touch_anothers_keys(
+    client: Any, org: Org, other_org: Org
+) -> None:
+    theirs = (await client.get("/api/v1/keys", headers=other_org.headers)).json()
+    r = await client.delete(f"/api/v1/keys/{theirs[0]['id']}", headers=org.headers)
+    assert r.status_code == 404
+    assert (await client.get("/api/v1/org", headers=other_org.headers)).status_code == 200
+
+
+async def test_bad_key_bodies_are_4xx_and_store_nothing(client: Any, org: Org, pool: Any) -> None:
+    before = await pool.fetchval("SELECT count(*) FROM api_keys")
+    bad: list[Any] = [
+        {"name": "", "role": "admin"},
+        {"name": "x", "role": "root"},
+        {"name": "x", "role": "leader"},
+        {"name": "x", "role": "leader", "scope_team_ids": ["00000000-0000-0000-0000-000000000001"]},
+        {"name": "x", "role": "admin", "extra": 1},
+        {"name": "x" * 500, "role": "admin"},
+        [],
+        "not json",
+    ]
+    for body in bad:
+        r = await client.post("/api/v1/keys", json=body, headers=org.headers)
+        assert 400 <= r.status_code < 500, body
+        assert r.headers["content-type"].startswith("application/problem+json")
+    r = await client.post(
+        "/api/v1/keys", content=b"\xff\xfe{", headers={**org.headers, "content-type": "application/json"}
+    )
+    assert r.status_code == 400
+    assert await pool.fetchval("SELECT count(*) FROM api_keys") == before
+
+
+async def test_oversized_body_is_413(client: Any, org: Org) -> None:
+    r = await client.post(
+        "/api/v1/keys",
+        content=b'{"name": "' + b"x" * 2_000_000 + b'", "role": "admin"}',
+        headers={**org.headers, "content-type": "application/json"},
+    )
+    assert r.status_code == 413
+
+
+async def test_openapi_31_describes_every_route(client: Any, app: Any) -> None:
+    r = await client.get("/schema/openapi.json")
+    assert r.status_code == 200
+    spec = r.json()
+    assert spec["openapi"].startswith("3.1")
+    documented = set(spec["paths"])
+    for route in app.routes:
+        if any(getattr(h, "include_in_schema", True) for h in route.route_handlers):
+            if route.path.startswith("/schema"):
+                continue
+            templ = route.path_format if hasattr(route, "path_format") else route.path
+            assert templ in documented, templ
+
+
+async def test_metrics_are_prometheus_text_labelled_by_route(client: Any) -> None:
+    await client.get("/health")
+    r = await client.get("/metrics")
+    assert r.status_code == 200
+    assert 'route="/health"' in r.text
+    assert "candor_http_requests_total" in r.text
