@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
+from typing import Any
 
 from arq.connections import ArqRedis
 from litestar import Litestar
@@ -26,9 +27,14 @@ from .db import create_pool
 from .errors import EXCEPTION_HANDLERS, problem_plugin
 from .observe import ObserveMiddleware, configure_logging
 from .settings import Settings, get_settings
+from .surveys import directory
 
 HERE = Path(__file__).resolve().parent
-TEMPLATE_DIRS = [HERE / "templates", HERE / "surveys" / "templates", HERE / "analytics" / "templates"]
+TEMPLATE_DIRS = [
+    HERE / "templates",
+    HERE / "surveys" / "templates",
+    HERE / "analytics" / "templates",
+]
 
 
 def redis_client(url: str) -> ArqRedis:
@@ -38,8 +44,9 @@ def redis_client(url: str) -> ArqRedis:
     return ArqRedis(connection_pool=pool)
 
 
-def _routes(settings: Settings) -> list[object]:
-    routes: list[object] = [*health.ROUTES, *admin.ROUTES]
+def _routes(settings: Settings) -> list[Any]:
+    routes: list[Any] = [*health.ROUTES, *admin.ROUTES]
+    routes += directory.ROUTES
     if settings.is_dev:
         from . import devpages
 
@@ -55,6 +62,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
     async def lifespan(app: Litestar) -> AsyncIterator[None]:
         pool = await create_pool(settings)
         redis = redis_client(settings.redis_url or "redis://127.0.0.1:6379/0")
+        redis.default_queue_name = settings.arq_queue  # jobs go where the worker listens
         app.state.pool = pool
         app.state.redis = redis
         app.state.settings = settings
@@ -84,7 +92,9 @@ def create_app(settings: Settings | None = None) -> Litestar:
             render_plugins=[ScalarRenderPlugin(), SwaggerRenderPlugin(path="/swagger")],
             components=Components(
                 security_schemes={
-                    "apiKey": SecurityScheme(type="http", scheme="bearer", description="org API key")
+                    "apiKey": SecurityScheme(
+                        type="http", scheme="bearer", description="org API key"
+                    )
                 }
             ),
         ),

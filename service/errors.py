@@ -132,7 +132,9 @@ def _from_http(exc: HTTPException) -> ProblemDetailsException:
     status = exc.status_code
     if status >= 500:
         # Litestar raises 500-class HTTPExceptions only for server faults; keep details inside.
-        return _problem(status, "Internal server error", "The server could not complete the request.")
+        return _problem(
+            status, "Internal server error", "The server could not complete the request."
+        )
     errors: list[Any] | None = None
     if isinstance(exc, ValidationException) and isinstance(exc.extra, list):
         errors = exc.extra
@@ -160,7 +162,11 @@ def _internal_error(request: Request[Any, Any, Any], exc: Exception) -> Response
     # Log the full story server-side; the client gets a bland problem with the request id.
     request_id = request.scope.get("state", {}).get("request_id")
     if _is_unavailable(exc):
-        log.warning("dependency_unavailable", error=type(exc).__name__, path=request.scope.get("path"))
+        log.warning(
+            "dependency_unavailable",
+            error=type(exc).__name__,
+            route=request.scope.get("path_template", "unmatched"),
+        )
         return _problem(
             503,
             "Service unavailable",
@@ -168,7 +174,9 @@ def _internal_error(request: Request[Any, Any, Any], exc: Exception) -> Response
             headers={"Retry-After": "2"},
             request_id=request_id,
         ).to_response(request)
-    log.error("unhandled_error", exc_info=exc, path=request.scope.get("path"))
+    log.error(
+        "unhandled_error", exc_info=exc, route=request.scope.get("path_template", "unmatched")
+    )
     return _problem(
         HTTP_500_INTERNAL_SERVER_ERROR,
         "Internal server error",

@@ -1,4 +1,4 @@
-"""Creating an org: the org row, whatever the domains set up for a new org, and a first admin key."""
+"""Creating an org: the org row, what each domain sets up for a new org, a first admin key."""
 
 from __future__ import annotations
 

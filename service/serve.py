@@ -11,7 +11,9 @@ import os
 import sys
 
 
-def granian_argv(host: str, port: int, workers: int = 1, target: str = "service.app:app_factory") -> list[str]:
+def granian_argv(
+    host: str, port: int, workers: int = 1, target: str = "service.app:app_factory"
+) -> list[str]:
     return [
         sys.executable,
         "-m",

@@ -63,7 +63,9 @@ def _check_url(name: str, value: str) -> str:
         raise SettingsError(f"{name} is not a valid URL ({exc})") from None
     schemes = _URL_SCHEMES[name]
     if parts.scheme not in schemes:
-        raise SettingsError(f"{name} must start with one of: {', '.join(s + '://' for s in schemes)}")
+        raise SettingsError(
+            f"{name} must start with one of: {', '.join(s + '://' for s in schemes)}"
+        )
     if parts.scheme != "unix" and not parts.hostname and name != "DATABASE_URL":
         raise SettingsError(f"{name} has no host")
     if name == "DATABASE_URL" and not (parts.hostname or "host=" in parts.query):

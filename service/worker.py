@@ -93,11 +93,10 @@ async def _run(options: dict[str, Any]) -> None:
 
 def health_check(settings: Settings | None = None) -> int:
     """0 when this host's worker refreshed its health key recently, else 1 (for orchestrators)."""
-    settings = settings or get_settings()
-
-    class _WS:
-        redis_settings = globals()["redis_settings"](settings)
-        health_check_key = health_key(settings)
-        queue_name = settings.arq_queue
-
-    return int(check_health(_WS))
+    conf = settings or get_settings()
+    options = {
+        "redis_settings": redis_settings(conf),
+        "health_check_key": health_key(conf),
+        "queue_name": conf.arq_queue,
+    }
+    return int(check_health(options))

@@ -9,7 +9,6 @@ or an embedded server on a free port, flushed between tests.
 
 from __future__ import annotations
 
-import asyncio
 import os
 import secrets
 from collections.abc import AsyncIterator, Iterator
@@ -89,8 +88,10 @@ class MailBox:
     messages: list[EmailMessage] = field(default_factory=list)
     envelopes: list[tuple[str, list[str]]] = field(default_factory=list)
 
-    async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:  # noqa: N802
-        msg = message_from_bytes(envelope.original_content or envelope.content, policy=policy.default)
+    async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
+        msg = message_from_bytes(
+            envelope.original_content or envelope.content, policy=policy.default
+        )
         assert isinstance(msg, EmailMessage)
         self.messages.append(msg)
         self.envelopes.append((envelope.mail_from, list(envelope.rcpt_tos)))
@@ -155,7 +156,7 @@ FROM pg_tables WHERE schemaname = 'public' AND tablename <> 'schema_migrations'
 
 
 @pytest.fixture(autouse=True)
-async def _clean_state(request: pytest.FixtureRequest) -> AsyncIterator[None]:
+async def _clean_state(request: pytest.FixtureRequest) -> None:
     """Empty every table and the Redis database before each test that uses them."""
     if "pool" in request.fixturenames:
         p: asyncpg.Pool = request.getfixturevalue("pool")
@@ -168,7 +169,6 @@ async def _clean_state(request: pytest.FixtureRequest) -> AsyncIterator[None]:
         r = Redis.from_url(request.getfixturevalue("redis_url"))
         await r.flushdb()
         await r.aclose()
-    yield
 
 
 @pytest.fixture(scope="session")
@@ -209,5 +209,3 @@ async def org(pool: asyncpg.Pool) -> Org:
 @pytest.fixture
 async def other_org(pool: asyncpg.Pool) -> Org:
     return await make_org(pool, "Globex")
-
-

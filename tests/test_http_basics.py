@@ -71,10 +71,14 @@ async def test_admin_key_sees_its_own_org(client: Any, org: Org) -> None:
 async def test_keys_are_shown_once_stored_hashed_and_revocable(
     client: Any, org: Org, pool: Any
 ) -> None:
-    r = await client.post("/api/v1/keys", json={"name": "ops", "role": "admin"}, headers=org.headers)
+    r = await client.post(
+        "/api/v1/keys", json={"name": "ops", "role": "admin"}, headers=org.headers
+    )
     assert r.status_code == 201
     key = r.json()["key"]
-    stored = await pool.fetchval("SELECT count(*) FROM api_keys WHERE key_hash::text LIKE $1", f"%{key}%")
+    stored = await pool.fetchval(
+        "SELECT count(*) FROM api_keys WHERE key_hash::text LIKE $1", f"%{key}%"
+    )
     assert stored == 0
     listed = (await client.get("/api/v1/keys", headers=org.headers)).json()
     assert all("key" not in k for k in listed)
@@ -111,7 +115,9 @@ async def test_bad_key_bodies_are_4xx_and_store_nothing(client: Any, org: Org, p
         assert 400 <= r.status_code < 500, body
         assert r.headers["content-type"].startswith("application/problem+json")
     r = await client.post(
-        "/api/v1/keys", content=b"\xff\xfe{", headers={**org.headers, "content-type": "application/json"}
+        "/api/v1/keys",
+        content=b"\xff\xfe{",
+        headers={**org.headers, "content-type": "application/json"},
     )
     assert r.status_code == 400
     assert await pool.fetchval("SELECT count(*) FROM api_keys") == before

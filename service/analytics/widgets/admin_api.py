@@ -1,0 +1,170 @@
+"""Admin API for widget tokens: create (the token is shown once), list, revoke."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+from typing import Annotated
+from uuid import UUID
+
+import msgspec
+from litestar import Controller, delete, get, post
+from litestar.datastructures import State
+from litestar.di import Provide
+
+from ...auth import Principal, provide_principal
+from ...errors import InvalidInput, NotFound
+from .tokens import normalise_origin, store_token
+
+MAX_LIFETIME = timedelta(days=3 * 366)
+DEFAULT_LIFETIME = timedelta(days=365)
+
+Label = Annotated[str, msgspec.Meta(min_length=1, max_length=200)]
+Origin = Annotated[str, msgspec.Meta(min_length=1, max_length=255)]
+
+
+class WidgetTokenIn(msgspec.Struct, forbid_unknown_fields=True, frozen=True):
+    label: Label
+    team_id: UUID
+    subtree: bool = True
+    allowed_origins: Annotated[list[Origin], msgspec.Meta(max_length=20)] = []
+    # Default: one year from now. At most three years, so a forgotten link dies on its own.
+    expires_at: datetime | None = None
+
+
+class WidgetTokenOut(msgspec.Struct, frozen=True):
+    id: UUID
+    label: str
+    prefix: str
+    team_id: UUID
+    subtree: bool
+    allowed_origins: list[str]
+    expires_at: datetime
+    created_at: datetime
+    revoked_at: datetime | None
+    active: bool
+
+
+class EmbedSnippets(msgspec.Struct, frozen=True):
+    iframe: str
+    component: str
+    badge: str
+
+
+class NewWidgetToken(msgspec.Struct, frozen=True):
+    id: UUID
+    token: str
+    label: str
+    team_id: UUID
+    subtree: bool
+    allowed_origins: list[str]
+    expires_at: datetime
+    embed: EmbedSnippets
+    note: str = "Store this token now; it is shown only once."
+
+
+def _snippets(base: str, token: str) -> EmbedSnippets:
+    frame = f"{base}/embed/v1/frame?token={token}"
+    return EmbedSnippets(
+        iframe=(
+            f'<iframe src="{frame}" title="Team pulse" width="480" height="360" '
+            'style="border:0" referrerpolicy="no-referrer" loading="lazy"></iframe>'
+        ),
+        component=(
+            f'<script src="{base}/embed/v1/candor.js" defer></script>\n'
+            f'<candor-team-trend token="{token}"></candor-team-trend>'
+        ),
+        badge=f"{base}/embed/v1/badge.svg?token={token}&dimension=psychological_safety",
+    )
+
+
+def _check_expiry(value: datetime | None) -> datetime:
+    now = datetime.now(UTC)
+    if value is None:
+        return now + DEFAULT_LIFETIME
+    if value.tzinfo is None:
+        raise InvalidInput("expires_at needs a time zone, e.g. 2027-01-31T00:00:00Z.")
+    if value <= now:
+        raise InvalidInput("expires_at must be in the future.")
+    if value > now + MAX_LIFETIME:
+        raise InvalidInput("expires_at may be at most three years ahead.")
+    return value
+
+
+def _check_origins(values: list[str]) -> list[str]:
+    origins: list[str] = []
+    for value in values:
+        origin = normalise_origin(value)
+        if origin is None:
+            raise InvalidInput(
+                f"{value[:80]!r} is not an origin; give scheme and host only, "
+                "like https://wiki.example.com (no path, no wildcard)."
+            )
+        if origin not in origins:
+            origins.append(origin)
+    return origins
+
+
+_LIST = """
+SELECT id, label, prefix, team_id, subtree, allowed_origins, expires_at, created_at, revoked_at,
+       (revoked_at IS NULL AND expires_at > now()) AS active
+FROM widget_tokens WHERE org_id = $1 ORDER BY created_at, id
+"""
+
+
+class WidgetTokenController(Controller):
+    path = "/api/v1/widget-tokens"
+    tags = ["widgets"]
+    dependencies = {"who": Provide(provide_principal)}
+
+    @post("/", summary="Create a widget token (admin); the token is returned once")
+    async def create(self, state: State, who: Principal, data: WidgetTokenIn) -> NewWidgetToken:
+        who.require_admin()
+        expires_at = _check_expiry(data.expires_at)
+        origins = _check_origins(data.allowed_origins)
+        async with state.pool.acquire() as conn, conn.transaction():
+            found = await conn.fetchval(
+                "SELECT true FROM teams WHERE org_id = $1 AND id = $2 AND archived_at IS NULL",
+                who.org_id,
+                data.team_id,
+            )
+            if not found:
+                raise NotFound("No such team.")
+            token_id, _, token = await store_token(
+                conn,
+                who.org_id,
+                team_id=data.team_id,
+                subtree=data.subtree,
+                allowed_origins=origins,
+                label=data.label,
+                expires_at=expires_at,
+            )
+        return NewWidgetToken(
+            id=token_id,
+            token=token,
+            label=data.label,
+            team_id=data.team_id,
+            subtree=data.subtree,
+            allowed_origins=origins,
+            expires_at=expires_at,
+            embed=_snippets(state.settings.public_base_url, token),
+        )
+
+    @get("/", summary="List widget tokens (admin); tokens themselves are never shown again")
+    async def list_tokens(self, state: State, who: Principal) -> list[WidgetTokenOut]:
+        who.require_admin()
+        rows = await state.pool.fetch(_LIST, who.org_id)
+        return [WidgetTokenOut(**dict(r)) for r in rows]
+
+    @delete("/{token_id:uuid}", summary="Revoke a widget token (admin); it stops working at once")
+    async def revoke(self, state: State, who: Principal, token_id: UUID) -> None:
+        who.require_admin()
+        done = await state.pool.fetchval(
+            """
+            UPDATE widget_tokens SET revoked_at = coalesce(revoked_at, now())
+            WHERE org_id = $1 AND id = $2 RETURNING true
+            """,
+            who.org_id,
+            token_id,
+        )
+        if not done:
+            raise NotFound("No such widget token.")

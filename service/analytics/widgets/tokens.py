@@ -1,0 +1,136 @@
+"""Widget tokens: minted, stored hashed, resolved on every embed request, revoked.
+
+A token is `cwt_` + 43 URL-safe characters (256 bits). Only its sha256 is stored. `resolve()`
+answers with one small query both "is this token valid right now" and "what is the org's latest
+closed wave" (the only event that changes a widget's numbers), so a revalidation costs one round
+trip and nothing about token validity is ever cached beyond the request.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+import secrets
+from datetime import datetime
+from urllib.parse import urlsplit
+from uuid import UUID
+
+import asyncpg
+import msgspec
+
+TOKEN_PREFIX = "cwt_"
+# Anything longer than a real token cannot be one; refuse it before hashing or querying.
+MAX_TOKEN_CHARS = 64
+_TOKEN_SHAPE = re.compile(r"^cwt_[A-Za-z0-9_-]{43}$")
+
+
+class ResolvedToken(msgspec.Struct, frozen=True):
+    """A valid token as one request sees it, plus the org's publication stamp for ETags."""
+
+    org_id: UUID
+    id: UUID
+    team_id: UUID
+    subtree: bool
+    allowed_origins: tuple[str, ...]
+    closed_waves: int
+    last_closed_at: datetime | None
+
+
+def new_token() -> str:
+    return TOKEN_PREFIX + secrets.token_urlsafe(32)
+
+
+def hash_token(token: str) -> bytes:
+    return hashlib.sha256(token.encode()).digest()
+
+
+def looks_like_token(token: str) -> bool:
+    return len(token) <= MAX_TOKEN_CHARS and bool(_TOKEN_SHAPE.match(token))
+
+
+def normalise_origin(value: str) -> str | None:
+    """`https://Wiki.Example.com:443/` -> `https://wiki.example.com`; None when not an origin."""
+    value = value.strip()
+    if len(value) > 255 or any(c in value for c in " \t\r\n;,'\"*"):
+        return None
+    try:
+        parts = urlsplit(value)
+        port = parts.port
+    except ValueError:
+        return None
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        return None
+    if parts.path not in ("", "/") or parts.query or parts.fragment or parts.username:
+        return None
+    host = parts.hostname.lower()
+    if ":" in host:  # IPv6 literal
+        host = f"[{host}]"
+    default = 443 if parts.scheme == "https" else 80
+    suffix = f":{port}" if port is not None and port != default else ""
+    return f"{parts.scheme}://{host}{suffix}"
+
+
+_INSERT = """
+INSERT INTO widget_tokens (org_id, token_hash, prefix, team_id, subtree, allowed_origins,
+                           label, expires_at)
+VALUES ($1, $2, $3, $4, $5, $6, $7, $8)
+RETURNING id, created_at
+"""
+
+
+async def store_token(
+    conn: asyncpg.Connection | asyncpg.Pool,
+    org_id: UUID,
+    *,
+    team_id: UUID,
+    subtree: bool,
+    allowed_origins: list[str],
+    label: str,
+    expires_at: datetime,
+) -> tuple[UUID, datetime, str]:
+    """Store a new token; return (id, created_at, the token itself — shown once, never again)."""
+    token = new_token()
+    row = await conn.fetchrow(
+        _INSERT,
+        org_id,
+        hash_token(token),
+        token[:10],
+        team_id,
+        subtree,
+        allowed_origins,
+        label,
+        expires_at,
+    )
+    assert row is not None
+    return row["id"], row["created_at"], token
+
+
+# The lateral part reads only `waves` (no rollups, no responses): when did the org last publish.
+_RESOLVE = """
+SELECT t.org_id, t.id, t.team_id, t.subtree, t.allowed_origins,
+       s.closed_waves, s.last_closed_at
+FROM widget_tokens t
+CROSS JOIN LATERAL (
+    SELECT count(*) AS closed_waves, max(w.closed_at) AS last_closed_at
+    FROM waves w WHERE w.org_id = t.org_id AND w.state = 'closed'
+) s
+WHERE t.token_hash = $1 AND t.revoked_at IS NULL AND t.expires_at > now()
+"""
+
+
+async def resolve(pool: asyncpg.Pool, token: str) -> ResolvedToken | None:
+    """The token if it is valid at this moment, else None (unknown, malformed, revoked, expired)."""
+    if not looks_like_token(token):
+        return None
+    row = await pool.fetchrow(_RESOLVE, hash_token(token))
+    if row is None:
+        return None
+    return ResolvedToken(
+        org_id=row["org_id"],
+        id=row["id"],
+        team_id=row["team_id"],
+        subtree=row["subtree"],
+        allowed_origins=tuple(row["allowed_origins"]),
+        closed_waves=row["closed_waves"],
+        last_closed_at=row["last_closed_at"],
+    )

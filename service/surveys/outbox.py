@@ -1,0 +1,282 @@
+"""The delivery outbox: every invitation and reminder email as a row with a state.
+
+Postgres is the record of pending work; Redis only carries a nudge ("deliver wave W") under a
+deterministic job id, so a flushed Redis or a killed worker loses nothing — the sweeper finds
+what is still pending and nudges again.
+
+A row moves pending -> sending (claimed with a random token) -> sent | failed | skipped, or back
+to pending with a later `next_attempt_at` after a transient error. A row is marked sent in its
+own statement right after the SMTP server accepted the message, so in normal operation nothing
+accepted is sent again. The one duplicate window: a worker that dies between the server's "250"
+and that UPDATE leaves the row in 'sending'; after the lease the sweeper puts it back and it is
+sent a second time (with the same Message-ID, so most mail clients show it once). We accept that
+over the alternative (marking before sending), which would lose an email in the same crash.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import random
+from datetime import datetime
+from typing import Any, Literal
+from uuid import UUID
+
+import asyncpg
+import msgspec
+import structlog
+from redis.exceptions import RedisError
+
+log = structlog.get_logger("candor.outbox")
+
+DELIVER_JOB = "deliver_wave"
+Kind = Literal["invite", "reminder"]
+
+
+def delivery_job_id(org_id: UUID | str, wave_id: UUID | str) -> str:
+    """One queued delivery job per wave at a time, whoever asks for it."""
+    return f"deliver:{org_id}:{wave_id}"
+
+
+async def kick_delivery(redis: Any, org_id: UUID, wave_id: UUID) -> bool:
+    """Ask a worker to deliver a wave's pending emails; True when a job was queued.
+
+    Never raises for an unreachable Redis: the rows are already committed, and the sweeper
+    (every minute) queues the job once Redis is back.
+    """
+    try:
+        job = await redis.enqueue_job(
+            DELIVER_JOB, str(org_id), str(wave_id), _job_id=delivery_job_id(org_id, wave_id)
+        )
+    except (RedisError, OSError, asyncio.TimeoutError) as exc:
+        log.warning("delivery.kick_failed", wave_id=str(wave_id), error=type(exc).__name__)
+        return False
+    return job is not None
+
+
+class OutboxItem(msgspec.Struct, frozen=True):
+    """A claimed row with everything needed to write and address its email."""
+
+    id: UUID
+    org_id: UUID
+    invitation_id: UUID
+    kind: Kind
+    reminder_no: int
+    attempts: int
+    person_id: UUID
+    email: str
+    display_name: str
+    locale: str | None
+    opted_out: bool
+    responded: bool
+    wave_id: UUID
+    wave_state: str
+    closes_at: datetime
+    k: int
+    pulse_id: UUID
+    pulse_name: str
+    org_name: str
+
+
+_CLAIM = """
+WITH picked AS (
+    SELECT o.org_id, o.id
+    FROM outbox o
+    JOIN invitations i ON i.org_id = o.org_id AND i.id = o.invitation_id
+    WHERE o.org_id = $1 AND i.wave_id = $2
+      AND o.state = 'pending' AND o.next_attempt_at <= now()
+    ORDER BY o.next_attempt_at, o.id
+    LIMIT $3
+    FOR UPDATE OF o SKIP LOCKED
+), claimed AS (
+    UPDATE outbox o
+    SET state = 'sending', claim = $4, claimed_at = now(), attempts = o.attempts + 1
+    FROM picked
+    WHERE o.org_id = picked.org_id AND o.id = picked.id
+    RETURNING o.org_id, o.id, o.invitation_id, o.kind, o.reminder_no, o.attempts
+)
+SELECT c.id, c.org_id, c.invitation_id, c.kind, c.reminder_no, c.attempts,
+       p.id AS person_id, p.email, p.display_name, p.locale, p.opted_out,
+       i.responded, w.id AS wave_id, w.state AS wave_state, w.closes_at, w.k,
+       pu.id AS pulse_id, pu.name AS pulse_name, org.name AS org_name
+FROM claimed c
+JOIN invitations i ON i.org_id = c.org_id AND i.id = c.invitation_id
+JOIN people p ON p.org_id = i.org_id AND p.id = i.person_id
+JOIN waves w ON w.org_id = i.org_id AND w.id = i.wave_id
+JOIN pulses pu ON pu.org_id = w.org_id AND pu.id = w.pulse_id
+JOIN orgs org ON org.id = c.org_id
+ORDER BY c.id
+"""
+
+
+async def claim_batch(
+    conn: asyncpg.Connection | asyncpg.Pool, org_id: UUID, wave_id: UUID, claim: UUID, limit: int
+) -> list[OutboxItem]:
+    """Claim up to `limit` due rows of a wave; concurrent claimers never get the same row."""
+    rows = await conn.fetch(_CLAIM, org_id, wave_id, limit, claim)
+    return [OutboxItem(**dict(r)) for r in rows]
+
+
+async def mark_sent(
+    conn: asyncpg.Connection | asyncpg.Pool,
+    item: OutboxItem,
+    claim: UUID,
+    message_id: str,
+) -> None:
+    await conn.execute(
+        """
+        UPDATE outbox SET state = 'sent', sent_at = now(), message_id = $4, last_error = NULL,
+                          claim = NULL
+        WHERE org_id = $1 AND id = $2 AND claim = $3 AND state = 'sending'
+        """,
+        item.org_id,
+        item.id,
+        claim,
+        message_id,
+    )
+
+
+async def mark_failed(
+    conn: asyncpg.Connection | asyncpg.Pool, item: OutboxItem, claim: UUID, error: str
+) -> None:
+    await _finish(conn, item, claim, "failed", error)
+
+
+async def mark_skipped(
+    conn: asyncpg.Connection | asyncpg.Pool, item: OutboxItem, claim: UUID, reason: str
+) -> None:
+    await _finish(conn, item, claim, "skipped", reason)
+
+
+async def _finish(
+    conn: asyncpg.Connection | asyncpg.Pool,
+    item: OutboxItem,
+    claim: UUID,
+    state: Literal["failed", "skipped"],
+    error: str,
+) -> None:
+    await conn.execute(
+        """
+        UPDATE outbox SET state = $4, last_error = left($5, 500), claim = NULL
+        WHERE org_id = $1 AND id = $2 AND claim = $3 AND state = 'sending'
+        """,
+        item.org_id,
+        item.id,
+        claim,
+        state,
+        error,
+    )
+
+
+def backoff_seconds(attempts: int, base: float, cap: float) -> float:
+    """Exponential backoff with jitter, so a recovering server is not hit by a thundering herd."""
+    delay = min(cap, base * 2 ** max(0, attempts - 1))
+    return float(delay * random.uniform(0.8, 1.2))
+
+
+async def mark_retry(
+    conn: asyncpg.Connection | asyncpg.Pool,
+    item: OutboxItem,
+    claim: UUID,
+    error: str,
+    *,
+    delay: float,
+    max_attempts: int,
+) -> bool:
+    """Back to pending after `delay` seconds, or failed once attempts are used up.
+
+    Returns True when the row will be tried again.
+    """
+    if item.attempts >= max_attempts:
+        await mark_failed(conn, item, claim, f"gave up after {item.attempts} attempts: {error}")
+        return False
+    await conn.execute(
+        """
+        UPDATE outbox SET state = 'pending', last_error = left($4, 500), claim = NULL,
+                          next_attempt_at = now() + make_interval(secs => $5)
+        WHERE org_id = $1 AND id = $2 AND claim = $3 AND state = 'sending'
+        """,
+        item.org_id,
+        item.id,
+        claim,
+        error,
+        delay,
+    )
+    return True
+
+
+async def release(
+    conn: asyncpg.Connection | asyncpg.Pool, items: list[OutboxItem], claim: UUID
+) -> None:
+    """Give back claimed rows that were never tried (the claim did not count as an attempt)."""
+    if not items:
+        return
+    await conn.execute(
+        """
+        UPDATE outbox SET state = 'pending', attempts = greatest(attempts - 1, 0), claim = NULL
+        WHERE org_id = $1 AND id = ANY($2::uuid[]) AND claim = $3 AND state = 'sending'
+        """,
+        items[0].org_id,
+        [i.id for i in items],
+        claim,
+    )
+
+
+async def seconds_until_next_due(
+    conn: asyncpg.Connection | asyncpg.Pool, org_id: UUID, wave_id: UUID
+) -> float | None:
+    """Seconds until the wave's earliest pending row is due (0 when due now), None if none."""
+    value = await conn.fetchval(
+        """
+        SELECT greatest(0, extract(epoch FROM min(o.next_attempt_at) - now()))::float8
+        FROM outbox o
+        JOIN invitations i ON i.org_id = o.org_id AND i.id = o.invitation_id
+        WHERE o.org_id = $1 AND i.wave_id = $2 AND o.state = 'pending'
+        """,
+        org_id,
+        wave_id,
+    )
+    return None if value is None else float(value)
+
+
+async def reset_stale_claims(conn: asyncpg.Connection | asyncpg.Pool, lease_seconds: float) -> int:
+    """Put rows whose sender vanished (still 'sending' after the lease) back to pending."""
+    result = await conn.execute(
+        """
+        UPDATE outbox SET state = 'pending', claim = NULL, next_attempt_at = now(),
+                          last_error = coalesce(last_error, 'sender stopped before finishing')
+        WHERE state = 'sending' AND claimed_at < now() - make_interval(secs => $1)
+        """,
+        lease_seconds,
+    )
+    return int(result.split()[-1])
+
+
+async def waves_with_due_mail(conn: asyncpg.Connection | asyncpg.Pool) -> list[tuple[UUID, UUID]]:
+    """(org_id, wave_id) of every wave with pending rows due now."""
+    rows = await conn.fetch(
+        """
+        SELECT DISTINCT i.org_id, i.wave_id
+        FROM outbox o
+        JOIN invitations i ON i.org_id = o.org_id AND i.id = o.invitation_id
+        WHERE o.state = 'pending' AND o.next_attempt_at <= now()
+        """
+    )
+    return [(r["org_id"], r["wave_id"]) for r in rows]
+
+
+async def skip_pending_for_closed_wave(
+    conn: asyncpg.Connection | asyncpg.Pool, org_id: UUID, wave_id: UUID
+) -> int:
+    """A closed wave's unsent mail would carry a dead link: record it as skipped instead."""
+    result = await conn.execute(
+        """
+        UPDATE outbox o SET state = 'skipped', last_error = 'wave closed before sending',
+                            claim = NULL
+        FROM invitations i
+        WHERE i.org_id = o.org_id AND i.id = o.invitation_id
+          AND o.org_id = $1 AND i.wave_id = $2 AND o.state = 'pending'
+        """,
+        org_id,
+        wave_id,
+    )
+    return int(result.split()[-1])

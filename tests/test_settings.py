@@ -1,0 +1,93 @@
+"""Settings: one typed object; bad values stop start-up with one line naming the variable."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+
+import pytest
+
+from service.settings import SettingsError, load_settings
+
+GOOD = {"SECRET_KEY": "s" * 40, "CANDOR_ENV": "production"}
+
+
+def test_defaults_are_sane() -> None:
+    s = load_settings(GOOD)
+    assert s.database_url is None and s.redis_url is None
+    assert s.log_format == "json"
+    assert s.public_base_url == "http://127.0.0.1:8000"
+
+
+@pytest.mark.parametrize(
+    ("env", "named"),
+    [
+        ({"DATABASE_URL": "mysql://x/y"}, "DATABASE_URL"),
+        ({"DATABASE_URL": "postgresql://h:notaport/db"}, "DATABASE_URL"),
+        ({"DATABASE_URL": "postgresql:///db"}, "DATABASE_URL"),
+        ({"REDIS_URL": "http://localhost"}, "REDIS_URL"),
+        ({"SMTP_URL": "smtp://"}, "SMTP_URL"),
+        ({"PUBLIC_BASE_URL": "ftp://x"}, "PUBLIC_BASE_URL"),
+        ({"LOG_LEVEL": "LOUD"}, "LOG_LEVEL"),
+        ({"LOG_FORMAT": "xml"}, "LOG_FORMAT"),
+        ({"DB_POOL_MAX": "many"}, "DB_POOL_MAX"),
+        ({"SECRET_KEY": "short"}, "SECRET_KEY"),
+        ({"SECRET_KEY": ""}, "SECRET_KEY"),
+    ],
+)
+def test_malformed_settings_name_the_variable(env: dict[str, str], named: str) -> None:
+    with pytest.raises(SettingsError, match=named):
+        load_settings({**GOOD, **env})
+
+
+def test_secret_is_never_in_the_error_or_repr() -> None:
+    secret = "topsecret-" + "z" * 30
+    with pytest.raises(SettingsError) as info:
+        load_settings({**GOOD, "SECRET_KEY": secret, "DATABASE_URL": f"mysql://u:{secret}@h/db"})
+    assert secret not in str(info.value)
+
+
+def _candor(*args: str, env: dict[str, str]) -> subprocess.CompletedProcess[str]:
+    base = {
+        k: v for k, v in os.environ.items() if k not in ("DATABASE_URL", "REDIS_URL", "SECRET_KEY")
+    }
+    return subprocess.run(
+        [sys.executable, "-m", "service.cli", *args],
+        env={**base, **env},
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+
+
+def test_cli_reports_a_malformed_database_url_in_one_line() -> None:
+    r = _candor("migrate", env={**GOOD, "DATABASE_URL": "postgres://user:pw@host:port/db"})
+    assert r.returncode == 2
+    lines = r.stderr.strip().splitlines()
+    assert len(lines) == 1 and "DATABASE_URL" in lines[0]
+    assert "Traceback" not in r.stderr and "pw@" not in r.stderr
+
+
+def test_cli_reports_an_unreachable_postgres_without_its_password() -> None:
+    r = _candor(
+        "migrate", env={**GOOD, "DATABASE_URL": "postgresql://u:hunter2secret@127.0.0.1:9/db"}
+    )
+    assert r.returncode == 1
+    lines = r.stderr.strip().splitlines()
+    assert len(lines) == 1 and "cannot reach PostgreSQL at 127.0.0.1:9" in lines[0]
+    assert "hunter2secret" not in r.stderr + r.stdout
+
+
+def test_cli_production_without_secret_key_refuses_to_start() -> None:
+    r = _candor("worker", env={"CANDOR_ENV": "production", "REDIS_URL": "redis://127.0.0.1:1/0"})
+    assert r.returncode == 2
+    assert "SECRET_KEY" in r.stderr and "Traceback" not in r.stderr
+
+
+def test_org_create_prints_a_working_admin_key_once(database_url: str) -> None:
+    r = _candor("org", "create", "Initech", env={**GOOD, "DATABASE_URL": database_url})
+    assert r.returncode == 0, r.stderr
+    assert "admin API key" in r.stdout
+    key = r.stdout.strip().split()[-1]
+    assert key.startswith("cnd_") and len(key) >= 40
