@@ -23,11 +23,16 @@ from litestar.template.config import TemplateConfig
 from redis.asyncio import ConnectionPool
 
 from . import admin, health
+from .analytics import api as analytics_api
+from .analytics import widgets as analytics_widgets
 from .db import create_pool
 from .errors import EXCEPTION_HANDLERS, problem_plugin
 from .observe import ObserveMiddleware, configure_logging
+from .ratelimit import AuthFailureLimiter
 from .settings import Settings, get_settings
-from .surveys import directory
+from .surveys import directory, importer, pulses
+from .surveys import respond as survey_respond
+from .surveys import waves as survey_waves
 
 HERE = Path(__file__).resolve().parent
 TEMPLATE_DIRS = [
@@ -47,6 +52,11 @@ def redis_client(url: str) -> ArqRedis:
 def _routes(settings: Settings) -> list[Any]:
     routes: list[Any] = [*health.ROUTES, *admin.ROUTES]
     routes += directory.ROUTES
+    routes += importer.ROUTES
+    routes += pulses.ROUTES
+    routes += [*survey_waves.ROUTES, *survey_respond.ROUTES]
+    routes += analytics_widgets.ROUTES
+    routes += analytics_api.ROUTES
     if settings.is_dev:
         from . import devpages
 
@@ -66,6 +76,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
         app.state.pool = pool
         app.state.redis = redis
         app.state.settings = settings
+        app.state.auth_failure_limiter = AuthFailureLimiter()
         try:
             yield
         finally:

@@ -71,6 +71,8 @@ class ObserveMiddleware:
         if not request_id:
             request_id = secrets.token_hex(8).encode()
         scope.setdefault("state", {})["request_id"] = request_id.decode()
+        # Every log line written while handling this request carries its id.
+        structlog.contextvars.bind_contextvars(request_id=request_id.decode())
         status_holder = [500]
         start = time.perf_counter()
         is_schema = scope["path"].startswith("/schema")
@@ -100,13 +102,9 @@ class ObserveMiddleware:
             REQUESTS.labels(method, route, str(status)).inc()
             LATENCY.labels(method, route).observe(elapsed)
             log.info(
-                "request",
-                method=method,
-                route=route,
-                status=status,
-                ms=round(elapsed * 1000, 2),
-                request_id=request_id.decode(),
+                "request", method=method, route=route, status=status, ms=round(elapsed * 1000, 2)
             )
+            structlog.contextvars.clear_contextvars()
 
 
 def metrics_body() -> tuple[bytes, str]:
@@ -123,6 +121,9 @@ def configure_logging(level: str, fmt: str) -> None:
         else structlog.dev.ConsoleRenderer(colors=False)
     )
     logging.basicConfig(level=level, format="%(message)s")
+    # Client libraries log full URLs at INFO; a URL may carry a token, so keep them quiet.
+    for noisy in ("httpx", "httpcore", "urllib3"):
+        logging.getLogger(noisy).setLevel(logging.WARNING)
     structlog.configure(
         processors=[
             structlog.contextvars.merge_contextvars,

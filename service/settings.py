@@ -40,6 +40,7 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
     max_body_bytes: int = 1_048_576
     arq_queue: str = "candor:queue"
     rate_limit_enabled: bool = True
+    trust_forwarded_for: bool = False
 
     @property
     def is_dev(self) -> bool:
@@ -129,6 +130,7 @@ def load_settings(env: dict[str, str] | None = None) -> Settings:
         max_body_bytes=_int(env, "MAX_BODY_BYTES", 1_048_576, 1024, 64 * 1_048_576),
         arq_queue=env.get("ARQ_QUEUE", "").strip() or "candor:queue",
         rate_limit_enabled=_choice(env, "RATE_LIMIT", "on", ("on", "off")) == "on",
+        trust_forwarded_for=_choice(env, "TRUST_FORWARDED_FOR", "off", ("on", "off")) == "on",
     )
 
 

@@ -94,8 +94,10 @@ async def _run(options: dict[str, Any]) -> None:
 def health_check(settings: Settings | None = None) -> int:
     """0 when this host's worker refreshed its health key recently, else 1 (for orchestrators)."""
     conf = settings or get_settings()
+    rs = redis_settings(conf)
+    rs.conn_retries = 0  # an orchestrator's probe should answer now, not after a minute
     options = {
-        "redis_settings": redis_settings(conf),
+        "redis_settings": rs,
         "health_check_key": health_key(conf),
         "queue_name": conf.arq_queue,
     }

@@ -34,7 +34,9 @@ async def make_team_tree(pool: asyncpg.Pool, org_id: UUID, spec: TreeSpec) -> di
     """
     ids: dict[str, UUID] = {}
 
-    async def build(conn: asyncpg.Connection, level: TreeSpec, parent: UUID | None, path: str) -> None:
+    async def build(
+        conn: asyncpg.Connection, level: TreeSpec, parent: UUID | None, path: str
+    ) -> None:
         children: Mapping[str, Any] = (
             {name: {} for name in level} if isinstance(level, list) else level
         )
@@ -126,7 +128,8 @@ async def make_pulse(
     columns = list(values)
     placeholders = ", ".join(f"${i}" for i in range(2, len(columns) + 2))
     pulse_id: UUID = await pool.fetchval(
-        f"INSERT INTO pulses (org_id, {', '.join(columns)}) VALUES ($1, {placeholders}) RETURNING id",
+        f"""INSERT INTO pulses (org_id, {", ".join(columns)}) VALUES ($1, {placeholders})
+            RETURNING id""",
         org_id,
         *values.values(),
     )

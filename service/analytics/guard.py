@@ -234,6 +234,17 @@ def release_cell(
     return Released(agg)
 
 
+def release_count(n: int, hidden_code: str | None, *, k: int, wave_closed: bool) -> int | Withheld:
+    """A group's respondent count, under the same rules as its cells."""
+    if not wave_closed:
+        return Withheld(OPEN_REASON)
+    if hidden_code is not None:
+        return Withheld(reason_for(hidden_code, k))
+    if n < k:
+        return Withheld(few_reason(k))
+    return n
+
+
 class Participation(msgspec.Struct, frozen=True):
     rate_pct: int | None  # rounded to 5 points
     band: str | None  # "low" (< 40 %), "moderate" (40-69 %), "high" (>= 70 %)

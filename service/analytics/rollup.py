@@ -239,8 +239,8 @@ async def apply_guard(
         wave_id,
         [t for t, _ in g_keys],
         [s for _, s in g_keys],
-        [plan.groups.get(g) for g in g_keys],  # type: ignore[call-overload]
-        [plan.comments.get(g) for g in g_keys],  # type: ignore[call-overload]
+        [plan.groups.get(g) for g in g_keys],
+        [plan.comments.get(g) for g in g_keys],
     )
     hidden_cells = [(m, g, code) for (m, g), code in plan.cells.items()]
     present = {(f"{r['kind']}:{r['key']}", (r["team_id"], r["scope"])) for r in cells}

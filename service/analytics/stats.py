@@ -33,7 +33,7 @@ def t975(df: float) -> float:
     if df < 1:
         raise ValueError("degrees of freedom must be at least 1")
     if df <= 30:
-        lo = int(math.floor(df))
+        lo = math.floor(df)
         if lo == df or lo == 30:
             return _T975[lo - 1]
         # Interpolate in 1/df, in which the quantile is nearly linear.
@@ -63,9 +63,7 @@ def variance(n: int, total: float, total_sq: float) -> float:
     return max(0.0, (total_sq - total * total / n) / (n - 1))
 
 
-def mean_interval(
-    n: int, total: float, total_sq: float, *, lo: float, hi: float
-) -> Interval:
+def mean_interval(n: int, total: float, total_sq: float, *, lo: float, hi: float) -> Interval:
     """95 % t-interval of a mean, clipped to the scale [lo, hi]."""
     m = total / n
     if n < 2:
@@ -91,9 +89,7 @@ class Difference(msgspec.Struct, frozen=True):
     change: Change
 
 
-def welch_change(
-    before: tuple[int, float, float], after: tuple[int, float, float]
-) -> Difference:
+def welch_change(before: tuple[int, float, float], after: tuple[int, float, float]) -> Difference:
     """Difference of means after - before, each given as (n, sum, sum of squares)."""
     n1, s1, q1 = before
     n2, s2, q2 = after

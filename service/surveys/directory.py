@@ -34,7 +34,9 @@ Offset = Annotated[int, Parameter(ge=0, le=10_000_000)]
 
 async def lock_directory(conn: asyncpg.Connection, org_id: UUID) -> None:
     """Serialise changes to an org's tree (moves, imports) until the transaction ends."""
-    await conn.execute("SELECT pg_advisory_xact_lock(hashtext('candor-directory:' || $1::text))", org_id)
+    await conn.execute(
+        "SELECT pg_advisory_xact_lock(hashtext('candor-directory:' || $1::uuid::text))", org_id
+    )
 
 
 # --- teams -----------------------------------------------------------------------------------
@@ -78,7 +80,8 @@ class TeamPage(msgspec.Struct, frozen=True):
 _TEAM_COLS = "id, name, parent_id, archived_at IS NOT NULL AS archived, created_at"
 
 
-def _team(row: asyncpg.Record) -> TeamOut:
+def _team(row: asyncpg.Record | None) -> TeamOut:
+    assert row is not None
     return TeamOut(row["id"], row["name"], row["parent_id"], row["archived"], row["created_at"])
 
 
@@ -103,7 +106,8 @@ async def create_team(conn: asyncpg.Connection, org_id: UUID, data: TeamIn) -> T
             await _live_team(conn, org_id, data.parent_id, "parent")
         try:
             row = await conn.fetchrow(
-                f"INSERT INTO teams (org_id, parent_id, name) VALUES ($1, $2, $3) RETURNING {_TEAM_COLS}",
+                f"""INSERT INTO teams (org_id, parent_id, name) VALUES ($1, $2, $3)
+                    RETURNING {_TEAM_COLS}""",
                 org_id,
                 data.parent_id,
                 data.name.strip() or data.name,
@@ -160,11 +164,13 @@ async def move_team(
             await _live_team(conn, org_id, parent_id, "parent")
             if await conn.fetchval(_IS_DESCENDANT, org_id, team_id, parent_id):
                 raise Conflict(
-                    "This move would make a cycle: the new parent lies inside the team's own subtree."
+                    "This move would make a cycle: the new parent lies inside the team's "
+                    "own subtree."
                 )
         try:
             row = await conn.fetchrow(
-                f"UPDATE teams SET parent_id = $3 WHERE org_id = $1 AND id = $2 RETURNING {_TEAM_COLS}",
+                f"""UPDATE teams SET parent_id = $3 WHERE org_id = $1 AND id = $2
+                    RETURNING {_TEAM_COLS}""",
                 org_id,
                 team_id,
                 parent_id,
@@ -182,7 +188,8 @@ async def archive_team(conn: asyncpg.Connection, org_id: UUID, team_id: UUID) ->
         if team.archived:
             return team
         children = await conn.fetchval(
-            "SELECT count(*) FROM teams WHERE org_id = $1 AND parent_id = $2 AND archived_at IS NULL",
+            """SELECT count(*) FROM teams
+               WHERE org_id = $1 AND parent_id = $2 AND archived_at IS NULL""",
             org_id,
             team_id,
         )
@@ -197,7 +204,8 @@ async def archive_team(conn: asyncpg.Connection, org_id: UUID, team_id: UUID) ->
                 "member(s); move or deactivate them before archiving it."
             )
         row = await conn.fetchrow(
-            f"UPDATE teams SET archived_at = now() WHERE org_id = $1 AND id = $2 RETURNING {_TEAM_COLS}",
+            f"""UPDATE teams SET archived_at = now() WHERE org_id = $1 AND id = $2
+                RETURNING {_TEAM_COLS}""",
             org_id,
             team_id,
         )
@@ -237,7 +245,7 @@ class PersonPatch(msgspec.Struct, forbid_unknown_fields=True, frozen=True):
     email: Email | msgspec.UnsetType = msgspec.UNSET
     display_name: Name | msgspec.UnsetType = msgspec.UNSET
     locale: Locale | msgspec.UnsetType = msgspec.UNSET
-    team_id: UUID | None | msgspec.UnsetType = msgspec.UNSET  # null: no team
+    team_id: UUID | msgspec.UnsetType | None = msgspec.UNSET  # null: no team
     active: bool | msgspec.UnsetType = msgspec.UNSET
 
 
@@ -262,7 +270,8 @@ class PersonPage(msgspec.Struct, frozen=True):
 _PERSON_COLS = "id, email, display_name, locale, team_id, active, created_at, updated_at"
 
 
-def _person(row: asyncpg.Record) -> PersonOut:
+def _person(row: asyncpg.Record | None) -> PersonOut:
+    assert row is not None
     return PersonOut(**dict(row))
 
 
@@ -303,7 +312,8 @@ async def update_person(
         changes["email"] = changes["email"].strip()
     # Column names come from the Struct's own fields, never from the request.
     sets = ", ".join(f"{col} = ${i}" for i, col in enumerate(changes, start=3))
-    sql = f"UPDATE people SET {sets + ', ' if sets else ''}updated_at = now() WHERE org_id = $1 AND id = $2 RETURNING {_PERSON_COLS}"
+    sql = f"""UPDATE people SET {sets + ", " if sets else ""}updated_at = now()
+              WHERE org_id = $1 AND id = $2 RETURNING {_PERSON_COLS}"""
     try:
         row = await conn.fetchrow(sql, org_id, person_id, *changes.values())
     except asyncpg.UniqueViolationError:
@@ -313,7 +323,9 @@ async def update_person(
     return _person(row)
 
 
-async def _require_person_visible(conn: asyncpg.Connection, who: Principal, person_id: UUID) -> PersonOut:
+async def _require_person_visible(
+    conn: asyncpg.Connection, who: Principal, person_id: UUID
+) -> PersonOut:
     row = await conn.fetchrow(
         f"SELECT {_PERSON_COLS} FROM people WHERE org_id = $1 AND id = $2", who.org_id, person_id
     )
@@ -360,17 +372,23 @@ class DirectoryController(Controller):
                 limit,
                 offset,
             )
-            total = rows[0]["total"] if rows else await conn.fetchval(
-                """SELECT count(*) FROM teams WHERE org_id = $1 AND id = ANY($2::uuid[])
+            total = (
+                rows[0]["total"]
+                if rows
+                else await conn.fetchval(
+                    """SELECT count(*) FROM teams WHERE org_id = $1 AND id = ANY($2::uuid[])
                    AND ($3 OR archived_at IS NULL)""",
-                who.org_id,
-                visible,
-                include_archived,
+                    who.org_id,
+                    visible,
+                    include_archived,
+                )
             )
         return TeamPage([_team(r) for r in rows], total, limit, offset)
 
     @get("/teams/tree", summary="The team hierarchy as a tree (leaders: their subtrees)")
-    async def team_tree(self, state: State, who: Principal, include_archived: bool = False) -> list[TeamNode]:
+    async def team_tree(
+        self, state: State, who: Principal, include_archived: bool = False
+    ) -> list[TeamNode]:
         async with state.pool.acquire() as conn:
             visible = list(await visible_team_ids(conn, who))
             rows = await conn.fetch(
@@ -391,13 +409,21 @@ class DirectoryController(Controller):
             return await _get_team(conn, who.org_id, team_id)
 
     @patch("/teams/{team_id:uuid}", summary="Rename a team (admin)")
-    async def rename_team(self, state: State, who: Principal, team_id: UUID, data: TeamRename) -> TeamOut:
+    async def rename_team(
+        self, state: State, who: Principal, team_id: UUID, data: TeamRename
+    ) -> TeamOut:
         who.require_admin()
         async with state.pool.acquire() as conn:
             return await rename_team(conn, who.org_id, team_id, data.name)
 
-    @post("/teams/{team_id:uuid}/move", summary="Move a team under another parent (admin)", status_code=200)
-    async def move_team(self, state: State, who: Principal, team_id: UUID, data: TeamMove) -> TeamOut:
+    @post(
+        "/teams/{team_id:uuid}/move",
+        summary="Move a team under another parent (admin)",
+        status_code=200,
+    )
+    async def move_team(
+        self, state: State, who: Principal, team_id: UUID, data: TeamMove
+    ) -> TeamOut:
         who.require_admin()
         async with state.pool.acquire() as conn:
             return await move_team(conn, who.org_id, team_id, data.parent_id)
@@ -429,7 +455,8 @@ class DirectoryController(Controller):
                 await require_team_in_scope(conn, who, team_id)
             teams = None if who.is_admin else list(await visible_team_ids(conn, who))
             where = """org_id = $1 AND ($2::uuid[] IS NULL OR team_id = ANY($2::uuid[]))
-                       AND ($3::uuid IS NULL OR team_id = $3) AND ($4::bool IS NULL OR active = $4)"""
+                       AND ($3::uuid IS NULL OR team_id = $3)
+                       AND ($4::bool IS NULL OR active = $4)"""
             rows = await conn.fetch(
                 f"""SELECT {_PERSON_COLS} FROM people WHERE {where}
                     ORDER BY lower(email), id LIMIT $5 OFFSET $6""",
@@ -458,7 +485,11 @@ class DirectoryController(Controller):
         async with state.pool.acquire() as conn:
             return await update_person(conn, who.org_id, person_id, data)
 
-    @post("/people/{person_id:uuid}/deactivate", summary="Stop inviting a person (admin)", status_code=200)
+    @post(
+        "/people/{person_id:uuid}/deactivate",
+        summary="Stop inviting a person (admin)",
+        status_code=200,
+    )
     async def deactivate_person(self, state: State, who: Principal, person_id: UUID) -> PersonOut:
         who.require_admin()
         async with state.pool.acquire() as conn:

@@ -110,7 +110,9 @@ def scale_labels(locale: str, low: int, high: int) -> list[tuple[int, str]]:
     if (low, high) == (1, 7):
         return [(v, t(locale, f"scale_{v}")) for v in range(1, 8)]
     if (low, high) == (1, 5):
-        return [(v, t(locale, f"scale_{w}")) for v, w in zip(range(1, 6), (1, 2, 4, 6, 7))]
+        return [
+            (v, t(locale, f"scale_{w}")) for v, w in zip(range(1, 6), (1, 2, 4, 6, 7), strict=True)
+        ]
     labels = [(v, str(v)) for v in range(low, high + 1)]
     labels[0] = (low, f"{low} – {t(locale, 'scale_low')}")
     labels[-1] = (high, f"{high} – {t(locale, 'scale_high')}")

@@ -51,7 +51,9 @@ _WEEKDAYS = {
 }
 # Deliberately plain: one @, no spaces or brackets, a dotted domain. Anything stranger is a
 # data-entry error that the admin should see as a failure, not a bounce days later.
-_EMAIL = re.compile(r"[^@\s<>()\[\],;:\\\"]{1,64}@[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?)+")
+_EMAIL = re.compile(
+    r"[^@\s<>()\[\],;:\\\"]{1,64}@[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?)+"
+)
 
 
 class InvalidAddress(ValueError):
@@ -97,7 +99,9 @@ def optout_link(settings: Settings, item: OutboxItem) -> str:
     return f"{settings.public_base_url}/optout/{token}"
 
 
-def build_message(settings: Settings, item: OutboxItem, *, now: datetime | None = None) -> EmailMessage:
+def build_message(
+    settings: Settings, item: OutboxItem, *, now: datetime | None = None
+) -> EmailMessage:
     """The email for one outbox row; raises InvalidAddress for an unusable recipient."""
     now = now or datetime.now(UTC)
     locale = pick_locale(item.locale)
@@ -123,7 +127,7 @@ def build_message(settings: Settings, item: OutboxItem, *, now: datetime | None 
     msg["From"] = settings.mail_from
     local, _, host = to.rpartition("@")
     try:
-        msg["To"] = Address(display_name=context["name"], username=local, domain=host)
+        msg["To"] = Address(display_name=_one_line(item.display_name), username=local, domain=host)
     except (ValueError, IndexError, TypeError):
         raise InvalidAddress("invalid email address") from None
     msg["Date"] = format_datetime(now.astimezone(UTC))

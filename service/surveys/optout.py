@@ -14,11 +14,10 @@ import base64
 import binascii
 import hashlib
 import hmac
-from typing import Any
 from uuid import UUID
 
 import asyncpg
-from litestar import Request, get, post
+from litestar import get, post
 from litestar.datastructures import State
 from litestar.response import Template
 

@@ -15,7 +15,6 @@ over the alternative (marking before sending), which would lose an email in the 
 
 from __future__ import annotations
 
-import asyncio
 import random
 from datetime import datetime
 from typing import Any, Literal
@@ -27,6 +26,9 @@ import structlog
 from redis.exceptions import RedisError
 
 log = structlog.get_logger("candor.outbox")
+
+# Anything that runs a query: a pool, a connection, or a pooled connection.
+Executor = asyncpg.Pool | asyncpg.Connection | asyncpg.pool.PoolConnectionProxy
 
 DELIVER_JOB = "deliver_wave"
 Kind = Literal["invite", "reminder"]
@@ -47,7 +49,7 @@ async def kick_delivery(redis: Any, org_id: UUID, wave_id: UUID) -> bool:
         job = await redis.enqueue_job(
             DELIVER_JOB, str(org_id), str(wave_id), _job_id=delivery_job_id(org_id, wave_id)
         )
-    except (RedisError, OSError, asyncio.TimeoutError) as exc:
+    except (TimeoutError, RedisError, OSError) as exc:
         log.warning("delivery.kick_failed", wave_id=str(wave_id), error=type(exc).__name__)
         return False
     return job is not None
@@ -109,7 +111,7 @@ ORDER BY c.id
 
 
 async def claim_batch(
-    conn: asyncpg.Connection | asyncpg.Pool, org_id: UUID, wave_id: UUID, claim: UUID, limit: int
+    conn: Executor, org_id: UUID, wave_id: UUID, claim: UUID, limit: int
 ) -> list[OutboxItem]:
     """Claim up to `limit` due rows of a wave; concurrent claimers never get the same row."""
     rows = await conn.fetch(_CLAIM, org_id, wave_id, limit, claim)
@@ -117,7 +119,7 @@ async def claim_batch(
 
 
 async def mark_sent(
-    conn: asyncpg.Connection | asyncpg.Pool,
+    conn: Executor,
     item: OutboxItem,
     claim: UUID,
     message_id: str,
@@ -135,20 +137,16 @@ async def mark_sent(
     )
 
 
-async def mark_failed(
-    conn: asyncpg.Connection | asyncpg.Pool, item: OutboxItem, claim: UUID, error: str
-) -> None:
+async def mark_failed(conn: Executor, item: OutboxItem, claim: UUID, error: str) -> None:
     await _finish(conn, item, claim, "failed", error)
 
 
-async def mark_skipped(
-    conn: asyncpg.Connection | asyncpg.Pool, item: OutboxItem, claim: UUID, reason: str
-) -> None:
+async def mark_skipped(conn: Executor, item: OutboxItem, claim: UUID, reason: str) -> None:
     await _finish(conn, item, claim, "skipped", reason)
 
 
 async def _finish(
-    conn: asyncpg.Connection | asyncpg.Pool,
+    conn: Executor,
     item: OutboxItem,
     claim: UUID,
     state: Literal["failed", "skipped"],
@@ -174,7 +172,7 @@ def backoff_seconds(attempts: int, base: float, cap: float) -> float:
 
 
 async def mark_retry(
-    conn: asyncpg.Connection | asyncpg.Pool,
+    conn: Executor,
     item: OutboxItem,
     claim: UUID,
     error: str,
@@ -204,9 +202,7 @@ async def mark_retry(
     return True
 
 
-async def release(
-    conn: asyncpg.Connection | asyncpg.Pool, items: list[OutboxItem], claim: UUID
-) -> None:
+async def release(conn: Executor, items: list[OutboxItem], claim: UUID) -> None:
     """Give back claimed rows that were never tried (the claim did not count as an attempt)."""
     if not items:
         return
@@ -221,9 +217,7 @@ async def release(
     )
 
 
-async def seconds_until_next_due(
-    conn: asyncpg.Connection | asyncpg.Pool, org_id: UUID, wave_id: UUID
-) -> float | None:
+async def seconds_until_next_due(conn: Executor, org_id: UUID, wave_id: UUID) -> float | None:
     """Seconds until the wave's earliest pending row is due (0 when due now), None if none."""
     value = await conn.fetchval(
         """
@@ -238,7 +232,7 @@ async def seconds_until_next_due(
     return None if value is None else float(value)
 
 
-async def reset_stale_claims(conn: asyncpg.Connection | asyncpg.Pool, lease_seconds: float) -> int:
+async def reset_stale_claims(conn: Executor, lease_seconds: float) -> int:
     """Put rows whose sender vanished (still 'sending' after the lease) back to pending."""
     result = await conn.execute(
         """
@@ -251,7 +245,7 @@ async def reset_stale_claims(conn: asyncpg.Connection | asyncpg.Pool, lease_seco
     return int(result.split()[-1])
 
 
-async def waves_with_due_mail(conn: asyncpg.Connection | asyncpg.Pool) -> list[tuple[UUID, UUID]]:
+async def waves_with_due_mail(conn: Executor) -> list[tuple[UUID, UUID]]:
     """(org_id, wave_id) of every wave with pending rows due now."""
     rows = await conn.fetch(
         """
@@ -264,9 +258,7 @@ async def waves_with_due_mail(conn: asyncpg.Connection | asyncpg.Pool) -> list[t
     return [(r["org_id"], r["wave_id"]) for r in rows]
 
 
-async def skip_pending_for_closed_wave(
-    conn: asyncpg.Connection | asyncpg.Pool, org_id: UUID, wave_id: UUID
-) -> int:
+async def skip_pending_for_closed_wave(conn: Executor, org_id: UUID, wave_id: UUID) -> int:
     """A closed wave's unsent mail would carry a dead link: record it as skipped instead."""
     result = await conn.execute(
         """

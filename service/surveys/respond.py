@@ -121,9 +121,8 @@ def check_answers(
             continue
         if isinstance(value, str):
             value = int(value) if _INTEGER.fullmatch(value) else None
-        if not isinstance(value, int) or isinstance(value, bool):
-            errors[key] = "err_range"
-        elif not item["min"] <= value <= item["max"]:
+        in_scale = isinstance(value, int) and item["min"] <= value <= item["max"]
+        if not in_scale or isinstance(value, bool):
             errors[key] = "err_range"
     if comment:
         if len(comment) > COMMENT_MAX:
@@ -156,7 +155,7 @@ async def submit_response(
 def _request_locale(request: Request[Any, Any, Any]) -> str | None:
     lang = request.query_params.get("lang")
     if lang in i18n.LOCALES:
-        return lang
+        return str(lang)
     accept = request.headers.get("accept-language", "").strip().lower()
     return "nl" if accept.startswith("nl") else None
 
@@ -281,7 +280,9 @@ async def respond_submit(request: Request[Any, Any, Any], state: State, token: s
     return _message("thanks", locale, 200)
 
 
-async def _after_race(request: Request[Any, Any, Any], conn: asyncpg.Connection, token: str) -> Template:
+async def _after_race(
+    request: Request[Any, Any, Any], conn: asyncpg.Connection, token: str
+) -> Template:
     """The submit lost a race (another request used the token, or the wave just closed)."""
     inv = await find_invitation(conn, token)
     if inv is not None and not inv.is_open:
@@ -328,7 +329,9 @@ _CLOSED = "This wave has closed and no longer accepts answers."
 
 
 @post("/api/v1/respond/{token:str}", tags=["respond"], summary="Submit answers for a token")
-async def respond_json(request: Request[Any, Any, Any], state: State, token: str) -> Response[RespondOut]:
+async def respond_json(
+    request: Request[Any, Any, Any], state: State, token: str
+) -> Response[RespondOut]:
     media = request.headers.get("content-type", "").split(";")[0].strip().lower()
     if media != "application/json":
         raise UnsupportedMediaType("Send the answers as application/json.")
@@ -337,7 +340,7 @@ async def respond_json(request: Request[Any, Any, Any], state: State, token: str
         data = msgspec.json.decode(body, type=RespondIn)
     except msgspec.ValidationError as exc:
         raise InvalidInput(f"The body does not match the schema: {exc}") from None
-    except msgspec.DecodeError:
+    except (msgspec.DecodeError, UnicodeDecodeError):
         raise InvalidInput("The body is not valid UTF-8 JSON.") from None
     async with state.pool.acquire() as conn:
         inv = await find_invitation(conn, token)

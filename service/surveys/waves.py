@@ -8,7 +8,7 @@ API share them; the admin routes at the bottom add authentication and the delive
 from __future__ import annotations
 
 import uuid
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from typing import Any
 from uuid import UUID
 
@@ -27,9 +27,22 @@ log = structlog.get_logger("candor.waves")
 
 
 def _pick_items(pulse: asyncpg.Record, seq: int) -> list[str]:
-    from . import pulses
+    """The wave's item keys, chosen by the pulse module's rotation."""
+    import importlib
 
-    return list(pulses.items_for_wave(pulse, seq))
+    try:
+        chooser = importlib.import_module("service.surveys.pulses").items_for_wave
+    except (ImportError, AttributeError):
+        # Interim until pulses.py lands: every core item, then rotating ones in turn.
+        core = list(pulse["core_items"])
+        rotating = list(pulse["rotating_items"])
+        room = max(0, pulse["items_per_wave"] - len(core))
+        if not rotating or not room:
+            return core
+        start = ((seq - 1) * room) % len(rotating)
+        picked = [rotating[(start + i) % len(rotating)] for i in range(min(room, len(rotating)))]
+        return core + picked
+    return list(chooser(pulse, seq))
 
 
 _LOCK_PULSE = """
@@ -61,7 +74,8 @@ WHERE p.org_id = $1 AND p.active AND NOT p.opted_out
 _INVITE = """
 INSERT INTO invitations (org_id, wave_id, id, person_id, team_id, token_hash)
 SELECT $1, $2, u.id, u.person_id, u.team_id, u.token_hash
-FROM unnest($3::uuid[], $4::uuid[], $5::uuid[], $6::bytea[]) AS u(id, person_id, team_id, token_hash)
+FROM unnest($3::uuid[], $4::uuid[], $5::uuid[], $6::bytea[])
+     AS u(id, person_id, team_id, token_hash)
 """
 
 _COUNT_INVITED = """
@@ -112,7 +126,7 @@ async def open_wave(
             org_id,
             pulse_id,
         )
-        start = opens_at or datetime.now(timezone.utc)
+        start = opens_at or datetime.now(UTC)
         wave_id: UUID = await conn.fetchval(
             """
             INSERT INTO waves (org_id, pulse_id, seq, item_keys, k, comment_k, opens_at, closes_at)
@@ -164,6 +178,8 @@ FROM ballots WHERE org_id = $1 AND wave_id = $2 AND comment IS NOT NULL
 ORDER BY random()
 """
 
+_EMPTY_BOX = "DELETE FROM ballots WHERE org_id = $1 AND wave_id = $2"
+
 # Every invitation of the wave is rewritten by this transaction, so in a dump taken after close
 # their xmin no longer tells in which order people responded.
 _RESTAMP_INVITATIONS = """
@@ -189,7 +205,9 @@ async def close_wave(conn: asyncpg.Connection, org_id: UUID, wave_id: UUID) -> b
             return False
         await conn.execute(_SHUFFLE_ANSWERS, org_id, wave_id)
         await conn.execute(_SHUFFLE_COMMENTS, org_id, wave_id)
-        await conn.execute("DELETE FROM ballots WHERE org_id = $1 AND wave_id = $2", org_id, wave_id)
+        await conn.execute(
+            "DELETE FROM ballots WHERE org_id = $1 AND wave_id = $2", org_id, wave_id
+        )
         await conn.execute(_RESTAMP_INVITATIONS, org_id, wave_id)
         await conn.execute(
             "UPDATE waves SET state = 'closed', closed_at = now() WHERE org_id = $1 AND id = $2",
@@ -278,9 +296,7 @@ class WaveController(Controller):
     async def open_now(self, state: State, who: Principal, pulse_id: UUID) -> WaveOut:
         who.require_admin()
         async with state.pool.acquire() as conn:
-            wave_id = await open_wave(
-                conn, who.org_id, pulse_id, secret=state.settings.secret_key
-            )
+            wave_id = await open_wave(conn, who.org_id, pulse_id, secret=state.settings.secret_key)
             row = await conn.fetchrow(
                 f"SELECT {_WAVE_COLUMNS} FROM waves WHERE org_id = $1 AND id = $2",
                 who.org_id,
@@ -327,7 +343,11 @@ class WaveController(Controller):
                 raise NotFound("No such wave.")
             return out
 
-    @post("/waves/{wave_id:uuid}/close", summary="Close an open wave now (admin; idempotent)")
+    @post(
+        "/waves/{wave_id:uuid}/close",
+        summary="Close an open wave now (admin; idempotent)",
+        status_code=200,
+    )
     async def close_now(self, state: State, who: Principal, wave_id: UUID) -> WaveOut:
         who.require_admin()
         async with state.pool.acquire() as conn:

@@ -30,10 +30,7 @@ _TEMPLATE = _env.get_template("frame.html")
 
 def frame_csp(origins: tuple[str, ...] | None) -> str:
     """The page's CSP; `origins` None = any page may frame it (used only for error pages)."""
-    if origins is None:
-        ancestors = "*"
-    else:
-        ancestors = " ".join(origins) if origins else "'none'"
+    ancestors = "*" if origins is None else " ".join(origins) if origins else "'none'"
     return (
         f"default-src 'none'; style-src {_STYLE_HASH}; img-src 'none'; base-uri 'none'; "
         f"form-action 'none'; frame-ancestors {ancestors}"

@@ -205,7 +205,9 @@ def score_badge(view: WidgetView, dimension: str, theme: Theme, size: Size) -> s
     label = dim.name if dim else dimension_name(dimension, lang)
     if view.status != "ok" or dim is None or dim.latest is None:
         reason = (dim.note if dim else None) or view.message or text(lang, "few", k=view.k)
-        return badge_svg(label, reason, kind="s", theme=theme, size=size, title=f"{label}: {reason}")
+        return badge_svg(
+            label, reason, kind="s", theme=theme, size=size, title=f"{label}: {reason}"
+        )
     value = f"{dim.latest} {change_label(dim)}".strip()
     title = f"{label}: {dim.latest}"
     if dim.change and dim.delta is not None:

@@ -18,7 +18,7 @@ from uuid import UUID
 import asyncpg
 import msgspec
 
-TOKEN_PREFIX = "cwt_"
+TOKEN_PREFIX = "cwt_"  # noqa: S105 - a marker, not a secret
 # Anything longer than a real token cannot be one; refuse it before hashing or querying.
 MAX_TOKEN_CHARS = 64
 _TOKEN_SHAPE = re.compile(r"^cwt_[A-Za-z0-9_-]{43}$")

@@ -43,6 +43,7 @@ TEXTS: dict[str, dict[str, str]] = {
         "chart_title": "{team}: trend over the last {n} rounds",
         "chart_desc": "Line chart of {dims} on a 0 to 100 scale.",
         "no_score": "no score",
+        "not_asked": "not asked in the latest round",
         "rounds": "rounds",
     },
     "nl": {
@@ -60,10 +61,13 @@ TEXTS: dict[str, dict[str, str]] = {
         "unavailable": "Deze widget is niet beschikbaar.",
         "unavailable_short": "niet beschikbaar",
         "invalid": "Deze widgetlink bevat een parameter die niet klopt.",
-        "scale": "Scores 0–100, hoger is beter. Alleen getoond als minstens {k} mensen antwoordden.",
+        "scale": (
+            "Scores 0–100, hoger is beter. Alleen getoond als minstens {k} mensen antwoordden."
+        ),
         "chart_title": "{team}: verloop over de laatste {n} rondes",
         "chart_desc": "Lijngrafiek van {dims} op een schaal van 0 tot 100.",
         "no_score": "geen score",
+        "not_asked": "niet gevraagd in de laatste ronde",
         "rounds": "rondes",
     },
 }

@@ -1,0 +1,281 @@
+"""A team's (or subtree's) trend per dimension or item over its waves, built from rollups.
+
+`team_trend()` is the one function every trend reader uses: the leader API, its CSV export and
+the widgets. Every number in its result came through the guard (`guard.release_*`); a hidden
+point carries only the reason. Its signature is a contract with the widgets: keep it stable.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime, time
+from typing import Literal
+from uuid import UUID
+
+import asyncpg
+import msgspec
+from asyncpg.pool import PoolConnectionProxy
+
+from ..errors import NotFound
+from . import guard, stats
+from .guard import Aggregate, Participation, Released, Withheld
+
+# Anything that runs a query: a pool, a connection, or a pooled connection.
+Conn = asyncpg.Connection | asyncpg.Pool | PoolConnectionProxy
+Kind = Literal["dimension", "item"]
+Scope = Literal["team", "subtree"]
+NOT_ASKED = "not asked in this wave"
+
+
+class Cell(msgspec.Struct, frozen=True):
+    """One published-or-not number set: a team x wave x dimension (or item)."""
+
+    published: bool
+    reason: str | None = None
+    n: int | None = None
+    mean: float | None = None  # on the item scale, after reverse-keying
+    mean_ci: stats.Interval | None = None
+    score: float | None = None  # the same on 0-100
+    score_ci: stats.Interval | None = None
+    favourable_pct: float | None = None
+    favourable_ci: stats.Interval | None = None
+
+
+def cell_from(decision: Released | Withheld) -> Cell:
+    """Statistics of a released cell, or just the reason of a withheld one."""
+    if isinstance(decision, Withheld):
+        return Cell(published=False, reason=decision.reason)
+    a = decision.agg
+    m_ci = stats.mean_interval(a.n, a.sum_raw, a.sumsq_raw, lo=a.scale_min, hi=a.scale_max)
+    s_ci = stats.mean_interval(a.n, a.sum100, a.sumsq100, lo=0.0, hi=100.0)
+    f_ci = stats.wilson(a.favourable, a.n)
+    return Cell(
+        published=True,
+        n=a.n,
+        mean=round(a.sum_raw / a.n, 2),
+        mean_ci=stats.Interval(round(m_ci.low, 2), round(m_ci.high, 2)),
+        score=round(a.sum100 / a.n, 1),
+        score_ci=stats.Interval(round(s_ci.low, 1), round(s_ci.high, 1)),
+        favourable_pct=round(100 * a.favourable / a.n, 1),
+        favourable_ci=stats.Interval(round(100 * f_ci.low, 1), round(100 * f_ci.high, 1)),
+    )
+
+
+def aggregate_of(row: asyncpg.Record) -> Aggregate:
+    return Aggregate(
+        n=row["n"],
+        sum_raw=row["sum_raw"],
+        sumsq_raw=row["sumsq_raw"],
+        sum100=row["sum100"],
+        sumsq100=row["sumsq100"],
+        favourable=row["favourable"],
+        scale_min=row["scale_min"],
+        scale_max=row["scale_max"],
+    )
+
+
+class WavePoint(msgspec.Struct, frozen=True):
+    """A wave as seen from one group: when, how many answered (if shown), participation."""
+
+    wave_id: UUID
+    opens_on: date
+    closes_on: date
+    state: Literal["open", "closed"]
+    respondents: int | None
+    participation: Participation
+    reason: str | None = None
+
+
+class TrendPoint(msgspec.Struct, frozen=True):
+    wave_id: UUID
+    opens_on: date
+    result: Cell
+    # Change of the 0-100 score since the previous published point of this series.
+    delta: float | None = None
+    delta_ci: stats.Interval | None = None
+    change: stats.Change | None = None
+
+
+class Series(msgspec.Struct, frozen=True):
+    kind: Kind
+    key: str
+    points: list[TrendPoint]
+    dimension: str | None = None  # for items
+
+
+class TeamTrend(msgspec.Struct, frozen=True):
+    team_id: UUID
+    team_name: str
+    scope: Scope
+    waves: list[WavePoint]
+    series: list[Series]
+
+
+def _day(value: date | None, end: bool = False) -> datetime | None:
+    if value is None:
+        return None
+    return datetime.combine(value, time.max if end else time.min, tzinfo=UTC)
+
+
+_CLOSED_WAVES = """
+SELECT w.id, w.opens_at, w.closes_at, w.k, w.item_keys,
+       g.invited, g.responded, g.n, g.hidden
+FROM wave_groups g
+JOIN waves w ON w.org_id = g.org_id AND w.id = g.wave_id
+WHERE g.org_id = $1 AND g.team_id = $2 AND g.scope = $3 AND w.state = 'closed'
+  AND ($4::timestamptz IS NULL OR w.opens_at >= $4)
+  AND ($5::timestamptz IS NULL OR w.opens_at <= $5)
+ORDER BY w.opens_at DESC, w.id
+LIMIT $6
+"""
+
+_OPEN_WAVES = """
+SELECT w.id, w.opens_at, w.closes_at
+FROM waves w
+JOIN wave_teams wt ON wt.org_id = w.org_id AND wt.wave_id = w.id AND wt.team_id = $2
+WHERE w.org_id = $1 AND w.state = 'open'
+  AND ($3::timestamptz IS NULL OR w.opens_at >= $3)
+  AND ($4::timestamptz IS NULL OR w.opens_at <= $4)
+ORDER BY w.opens_at
+"""
+
+_CELLS = """
+SELECT wave_id, key, n, sum_raw, sumsq_raw, sum100, sumsq100, favourable,
+       scale_min, scale_max, hidden
+FROM wave_cells
+WHERE org_id = $1 AND team_id = $2 AND scope = $3 AND kind = $4 AND wave_id = ANY ($5::uuid[])
+  AND ($6::text[] IS NULL OR key = ANY ($6::text[]))
+"""
+
+
+async def team_trend(
+    conn: Conn,
+    org_id: UUID,
+    team_id: UUID,
+    *,
+    subtree: bool = True,
+    waves_limit: int = 12,
+    kind: Kind = "dimension",
+    keys: list[str] | None = None,
+    since: date | None = None,
+    until: date | None = None,
+) -> TeamTrend:
+    """The guarded trend of a team (or its subtree) over its latest `waves_limit` waves.
+
+    Scope checks are the caller's job; this only knows the org. Unknown team -> NotFound.
+    """
+    scope: Scope = "subtree" if subtree else "team"
+    name = await conn.fetchval(
+        "SELECT name FROM teams WHERE org_id = $1 AND id = $2", org_id, team_id
+    )
+    if name is None:
+        raise NotFound("No such team.")
+    lo, hi = _day(since), _day(until, end=True)
+    closed = await conn.fetch(_CLOSED_WAVES, org_id, team_id, scope, lo, hi, waves_limit)
+    closed = list(reversed(closed))
+    opened = await conn.fetch(_OPEN_WAVES, org_id, team_id, lo, hi)
+    item_dims = {
+        r["key"]: r["dimension"]
+        for r in await conn.fetch("SELECT key, dimension FROM items WHERE org_id = $1", org_id)
+    }
+    cells = await conn.fetch(_CELLS, org_id, team_id, scope, kind, [w["id"] for w in closed], keys)
+    by_cell = {(r["wave_id"], r["key"]): r for r in cells}
+
+    waves: list[WavePoint] = []
+    for w in closed:
+        group = guard.release_count(w["n"], w["hidden"], k=w["k"], wave_closed=True)
+        published = isinstance(group, int)
+        waves.append(
+            WavePoint(
+                wave_id=w["id"],
+                opens_on=w["opens_at"].date(),
+                closes_on=w["closes_at"].date(),
+                state="closed",
+                respondents=group if isinstance(group, int) else None,
+                participation=guard.release_participation(
+                    w["invited"],
+                    w["responded"],
+                    k=w["k"],
+                    cell_published=published,
+                    wave_closed=True,
+                ),
+                reason=group.reason if isinstance(group, Withheld) else None,
+            )
+        )
+    for w in opened:
+        waves.append(
+            WavePoint(
+                wave_id=w["id"],
+                opens_on=w["opens_at"].date(),
+                closes_on=w["closes_at"].date(),
+                state="open",
+                respondents=None,
+                participation=guard.release_participation(
+                    0, 0, k=1, cell_published=False, wave_closed=False
+                ),
+                reason=guard.OPEN_REASON,
+            )
+        )
+
+    asked: dict[UUID, set[str]] = {}
+    for w in closed:
+        item_keys = set(w["item_keys"])
+        asked[w["id"]] = (
+            item_keys if kind == "item" else {item_dims[i] for i in item_keys if i in item_dims}
+        )
+    series_keys = sorted(set(keys) if keys is not None else set().union(*asked.values(), set()))
+    series = [_series(kind, key, closed, opened, asked, by_cell, item_dims) for key in series_keys]
+    return TeamTrend(team_id=team_id, team_name=name, scope=scope, waves=waves, series=series)
+
+
+def _series(
+    kind: Kind,
+    key: str,
+    closed: list[asyncpg.Record],
+    opened: list[asyncpg.Record],
+    asked: dict[UUID, set[str]],
+    by_cell: dict[tuple[UUID, str], asyncpg.Record],
+    item_dims: dict[str, str],
+) -> Series:
+    points: list[TrendPoint] = []
+    previous: Aggregate | None = None
+    for w in closed:
+        if key not in asked[w["id"]]:
+            points.append(
+                TrendPoint(w["id"], w["opens_at"].date(), Cell(published=False, reason=NOT_ASKED))
+            )
+            continue
+        row = by_cell.get((w["id"], key))
+        decision = guard.release_cell(
+            aggregate_of(row) if row else None,
+            row["hidden"] if row else None,
+            k=w["k"],
+            wave_closed=True,
+        )
+        point = TrendPoint(w["id"], w["opens_at"].date(), cell_from(decision))
+        if isinstance(decision, Released):
+            a = decision.agg
+            if previous is not None:
+                diff = stats.welch_change(
+                    (previous.n, previous.sum100, previous.sumsq100), (a.n, a.sum100, a.sumsq100)
+                )
+                point = TrendPoint(
+                    point.wave_id,
+                    point.opens_on,
+                    point.result,
+                    delta=round(diff.delta, 1),
+                    delta_ci=stats.Interval(
+                        round(diff.interval.low, 1), round(diff.interval.high, 1)
+                    ),
+                    change=diff.change,
+                )
+            previous = a
+        points.append(point)
+    for w in opened:
+        points.append(
+            TrendPoint(
+                w["id"], w["opens_at"].date(), Cell(published=False, reason=guard.OPEN_REASON)
+            )
+        )
+    return Series(
+        kind=kind, key=key, points=points, dimension=item_dims.get(key) if kind == "item" else None
+    )

@@ -1,0 +1,240 @@
+"""The public embed routes under /embed/v1/: iframe page, JSON, badge and the web component script.
+
+The token travels as a query parameter (`?token=cwt_...`): query strings never reach our logs
+(the access log and metrics use route templates; error logs record only the path), and every
+response carries `Referrer-Policy: no-referrer`. Each request checks the token afresh with one
+small query that also yields the org's latest publication stamp, so a revalidation
+(`If-None-Match`) is answered with 304 before any trend is computed, and a revoked or expired
+token stops working on the very next request. No route sets a cookie.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Annotated, Any
+from uuid import UUID
+
+import msgspec
+from litestar import Request, Response, get
+from litestar.datastructures import State
+from litestar.params import Parameter
+
+from ...errors import Forbidden, InvalidInput, NotFound
+from .data import load_view
+from .frame import frame_csp, render_error_frame, render_frame
+from .svg import BADGE_CSP, Size, Theme, score_badge, unavailable_badge
+from .tokens import ResolvedToken, resolve
+from .view import Lang, WidgetView
+
+# Bump when the drawing or the JSON shape changes, so cached copies revalidate to the new one.
+RENDER_VERSION = "1"
+CACHE_OK = "public, no-cache"
+CACHE_ERROR = "no-store"
+_DIMENSION = r"^[a-z][a-z0-9_]{1,47}$"
+
+
+class EmbedParams(msgspec.Struct, frozen=True):
+    token: Annotated[str, msgspec.Meta(max_length=200)] = ""
+    team: UUID | None = None
+    lang: Lang = "en"
+    theme: Theme = "auto"
+    size: Size = "m"
+    waves: Annotated[int, msgspec.Meta(ge=2, le=26)] = 8
+    dimension: Annotated[str, msgspec.Meta(pattern=_DIMENSION)] = "psychological_safety"
+
+
+def _lang_hint(query: Mapping[str, str]) -> Lang:
+    return "nl" if query.get("lang") == "nl" else "en"
+
+
+def _theme_hint(query: Mapping[str, str]) -> Theme:
+    theme = query.get("theme")
+    return theme if theme in ("light", "dark") else "auto"  # type: ignore[return-value]
+
+
+def parse_params(query: Mapping[str, str]) -> EmbedParams | None:
+    try:
+        return msgspec.convert(dict(query), EmbedParams, strict=False)
+    except msgspec.ValidationError:
+        return None
+
+
+def etag_for(tok: ResolvedToken, form: str, p: EmbedParams) -> str:
+    # Numbers change only when one of the org's waves closes; the stamp says when that was.
+    stamp = tok.last_closed_at.isoformat() if tok.last_closed_at else "-"
+    key = (
+        f"{RENDER_VERSION}|{form}|{tok.id}|{tok.closed_waves}|{stamp}|{p.lang}|{p.theme}|"
+        f"{p.size}|{p.waves}|{p.dimension if form == 'badge' else ''}"
+    )
+    return '"' + hashlib.sha256(key.encode()).hexdigest()[:32] + '"'
+
+
+def not_modified(request: Request[Any, Any, Any], etag: str) -> bool:
+    header = request.headers.get("if-none-match")
+    if not header:
+        return False
+    tags = {t.strip().removeprefix("W/") for t in header.split(",")}
+    return etag in tags or "*" in tags
+
+
+async def _check(state: State, p: EmbedParams) -> ResolvedToken | None:
+    """The token if valid now and (when `team` is given) for that very team; else None."""
+    tok = await resolve(state.pool, p.token)
+    if tok is None or (p.team is not None and p.team != tok.team_id):
+        return None
+    return tok
+
+
+def _allowed_origin(request: Request[Any, Any, Any], tok: ResolvedToken) -> str | bool | None:
+    """The Origin to reflect, None when the request sent none, False when it is not allowed."""
+    origin = request.headers.get("origin")
+    if origin is None:
+        return None
+    return origin if origin in tok.allowed_origins else False
+
+
+def _ok_headers(etag: str, extra: dict[str, str]) -> dict[str, str]:
+    return {"ETag": etag, "Cache-Control": CACHE_OK, **extra}
+
+
+# ---- iframe page -----------------------------------------------------------------------------
+
+
+def _frame_error(status: int, q: Mapping[str, str], key: str) -> Response[bytes]:
+    return Response(
+        render_error_frame(_lang_hint(q), theme=_theme_hint(q), message_key=key),
+        status_code=status,
+        media_type="text/html; charset=utf-8",
+        headers={"Content-Security-Policy": frame_csp(None), "Cache-Control": CACHE_ERROR},
+    )
+
+
+_TOKEN_DOC = Parameter(description="The widget token (cwt_...).", required=False)
+
+
+@get("/embed/v1/frame", tags=["widgets"], summary="Iframe page: the team's trend chart")
+async def frame(
+    request: Request[Any, Any, Any],
+    state: State,
+    token: Annotated[str | None, _TOKEN_DOC] = None,
+    lang: str | None = None,
+    theme: str | None = None,
+    size: str | None = None,
+    waves: str | None = None,
+    team: str | None = None,
+) -> Response[bytes]:
+    q = request.query_params
+    p = parse_params(q)
+    if p is None:
+        return _frame_error(400, q, "invalid")
+    tok = await _check(state, p)
+    if tok is None:
+        return _frame_error(404, q, "unavailable")
+    etag = etag_for(tok, "frame", p)
+    headers = _ok_headers(etag, {"Content-Security-Policy": frame_csp(tok.allowed_origins)})
+    if not_modified(request, etag):
+        return Response(b"", status_code=304, headers=headers)
+    view = await load_view(state.pool, tok, p.lang, p.waves)
+    body = render_frame(view, theme=p.theme, size=p.size)
+    return Response(body, media_type="text/html; charset=utf-8", headers=headers)
+
+
+# ---- JSON for the web component --------------------------------------------------------------
+
+
+@get("/embed/v1/trend.json", tags=["widgets"], summary="The team's trend as JSON (CORS)")
+async def trend_json(
+    request: Request[Any, Any, Any],
+    state: State,
+    token: Annotated[str | None, _TOKEN_DOC] = None,
+    lang: str | None = None,
+    waves: str | None = None,
+    team: str | None = None,
+) -> Response[WidgetView | bytes]:
+    p = parse_params(request.query_params)
+    if p is None:
+        raise InvalidInput(
+            "Check the parameters: lang is en or nl, waves is 2 to 26, team is a UUID."
+        )
+    tok = await _check(state, p)
+    if tok is None:
+        raise NotFound("This widget link is not valid (unknown, revoked or expired).")
+    origin = _allowed_origin(request, tok)
+    if origin is False:
+        raise Forbidden("This widget may not be shown on this site.", headers={"Vary": "Origin"})
+    extra = {"Vary": "Origin", "Cross-Origin-Resource-Policy": "cross-origin"}
+    if origin:
+        extra["Access-Control-Allow-Origin"] = str(origin)
+    etag = etag_for(tok, "json", p)
+    headers = _ok_headers(etag, extra)
+    if not_modified(request, etag):
+        return Response(b"", status_code=304, headers=headers)
+    view = await load_view(state.pool, tok, p.lang, p.waves)
+    return Response(view, headers=headers)
+
+
+# ---- badge -----------------------------------------------------------------------------------
+
+_SVG = "image/svg+xml; charset=utf-8"
+
+
+def _badge_error(status: int, q: Mapping[str, str]) -> Response[bytes]:
+    return Response(
+        unavailable_badge(_lang_hint(q), _theme_hint(q)).encode(),
+        status_code=status,
+        media_type=_SVG,
+        headers={"Content-Security-Policy": BADGE_CSP, "Cache-Control": CACHE_ERROR},
+    )
+
+
+@get("/embed/v1/badge.svg", tags=["widgets"], summary="SVG badge: one dimension's latest score")
+async def badge(
+    request: Request[Any, Any, Any],
+    state: State,
+    token: Annotated[str | None, _TOKEN_DOC] = None,
+    dimension: str | None = None,
+    lang: str | None = None,
+    theme: str | None = None,
+    size: str | None = None,
+    team: str | None = None,
+) -> Response[bytes]:
+    q = request.query_params
+    p = parse_params(q)
+    if p is None:
+        return _badge_error(400, q)
+    tok = await _check(state, p)
+    if tok is None:
+        return _badge_error(404, q)
+    etag = etag_for(tok, "badge", p)
+    headers = _ok_headers(
+        etag, {"Content-Security-Policy": BADGE_CSP, "Cross-Origin-Resource-Policy": "cross-origin"}
+    )
+    if not_modified(request, etag):
+        return Response(b"", status_code=304, headers=headers)
+    view = await load_view(state.pool, tok, p.lang, p.waves)
+    body = score_badge(view, p.dimension, p.theme, p.size).encode()
+    return Response(body, media_type=_SVG, headers=headers)
+
+
+# ---- the web component script ----------------------------------------------------------------
+
+COMPONENT_JS = (Path(__file__).resolve().parent / "static" / "candor.js").read_bytes()
+_JS_ETAG = '"' + hashlib.sha256(COMPONENT_JS).hexdigest()[:32] + '"'
+
+
+@get("/embed/v1/candor.js", tags=["widgets"], summary="Web component <candor-team-trend>")
+async def component_js(request: Request[Any, Any, Any]) -> Response[bytes]:
+    headers = {
+        "ETag": _JS_ETAG,
+        "Cache-Control": "public, max-age=3600, must-revalidate",
+        "Access-Control-Allow-Origin": "*",
+        "Cross-Origin-Resource-Policy": "cross-origin",
+    }
+    if not_modified(request, _JS_ETAG):
+        return Response(b"", status_code=304, headers=headers)
+    return Response(COMPONENT_JS, media_type="text/javascript; charset=utf-8", headers=headers)
+
+
+ROUTES = [frame, trend_json, badge, component_js]

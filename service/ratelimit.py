@@ -1,0 +1,105 @@
+"""Rate limits kept in Redis, so they hold across every API process.
+
+A fixed window per (bucket, client address): INCR + EXPIRE in one round trip. Limits protect
+token-bearing routes (respondent page and submit, widgets) from brute force and admin auth
+from key guessing. When Redis is unreachable the limiter lets requests through: answering a
+survey or reading a trend must not depend on Redis (PostgreSQL is the record), and a short
+timeout keeps a dead Redis from slowing requests down.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import time
+from dataclasses import dataclass
+from typing import Any
+
+import structlog
+from litestar import Request
+from litestar.datastructures import State
+
+from .errors import TooManyRequests
+
+log = structlog.get_logger("candor.ratelimit")
+
+
+def client_address(request: Request[Any, Any, Any], trust_forwarded: bool) -> str:
+    """The caller's address; behind a trusted proxy, the last hop it recorded."""
+    if trust_forwarded:
+        forwarded = request.headers.get("x-forwarded-for", "")
+        hops = [h.strip() for h in forwarded.split(",") if h.strip()]
+        if hops:
+            return hops[-1][:64]
+    client = request.client
+    return client.host if client else "unknown"
+
+
+@dataclass(frozen=True)
+class Limit:
+    bucket: str
+    requests: int
+    per_seconds: int
+
+
+# Generous for people, hopeless for guessing 256-bit tokens.
+RESPOND = Limit("respond", 60, 60)
+WIDGET = Limit("widget", 600, 60)
+AUTH_FAILURES = Limit("auth-fail", 20, 300)
+
+
+async def _hit(state: State, key: str, limit: Limit, consume: bool = True) -> tuple[int, int]:
+    """(count in the current window, seconds until it resets)."""
+    redis = state.redis
+    window = int(time.time()) // limit.per_seconds
+    full = f"candor:rl:{limit.bucket}:{key}:{window}"
+    if consume:
+        async with redis.pipeline(transaction=False) as pipe:
+            pipe.incr(full)
+            pipe.expire(full, limit.per_seconds + 1)
+            count, _ = await asyncio.wait_for(pipe.execute(), timeout=0.25)
+    else:
+        raw = await asyncio.wait_for(redis.get(full), timeout=0.25)
+        count = int(raw or 0)
+    reset = limit.per_seconds - int(time.time()) % limit.per_seconds
+    return int(count), reset
+
+
+async def enforce(request: Request[Any, Any, State], limit: Limit, consume: bool = True) -> None:
+    """Raise 429 with Retry-After once the caller is over `limit`; let through if Redis is away."""
+    state = request.app.state
+    settings = state.settings
+    if not settings.rate_limit_enabled:
+        return
+    key = client_address(request, settings.trust_forwarded_for)
+    try:
+        count, reset = await _hit(state, key, limit, consume)
+    except Exception as exc:  # Redis down or slow: fail open, say so in the log
+        log.warning("rate_limit_unavailable", bucket=limit.bucket, error=type(exc).__name__)
+        return
+    if count > limit.requests:
+        raise TooManyRequests(
+            "Too many requests; please wait a moment and try again.",
+            headers={"Retry-After": str(reset)},
+        )
+
+
+def limited(limit: Limit) -> Any:
+    """A litestar `before_request` hook enforcing `limit` on a route or controller."""
+
+    async def hook(request: Request[Any, Any, State]) -> None:
+        await enforce(request, limit)
+
+    return hook
+
+
+class AuthFailureLimiter:
+    """Counts failed API-key attempts per address; refuses an address over the limit."""
+
+    async def check(self, request: Request[Any, Any, State]) -> None:
+        await enforce(request, AUTH_FAILURES, consume=False)
+
+    async def record_failure(self, request: Request[Any, Any, State]) -> None:
+        # This request already fails with 401; the next one from this address gets the 429.
+        with contextlib.suppress(TooManyRequests):
+            await enforce(request, AUTH_FAILURES)
