@@ -30,7 +30,7 @@ from .errors import EXCEPTION_HANDLERS, problem_plugin
 from .observe import ObserveMiddleware, configure_logging
 from .ratelimit import AuthFailureLimiter
 from .settings import Settings, get_settings
-from .surveys import directory, importer, pulses
+from .surveys import delivery_status, directory, importer, pulses
 from .surveys import respond as survey_respond
 from .surveys import waves as survey_waves
 
@@ -54,9 +54,11 @@ def _routes(settings: Settings) -> list[Any]:
     routes += directory.ROUTES
     routes += importer.ROUTES
     routes += pulses.ROUTES
+    routes += questions.ROUTES
     routes += [*survey_waves.ROUTES, *survey_respond.ROUTES]
     routes += analytics_widgets.ROUTES
     routes += analytics_api.ROUTES
+    routes += delivery_status.ROUTES
     if settings.is_dev:
         from . import devpages
 

@@ -152,3 +152,10 @@ async def test_metrics_are_prometheus_text_labelled_by_route(client: Any) -> Non
     assert r.status_code == 200
     assert 'route="/health"' in r.text
     assert "candor_http_requests_total" in r.text
+
+
+async def test_schema_has_a_browsable_ui(client: Any) -> None:
+    for path in ("/schema", "/schema/swagger"):
+        r = await client.get(path)
+        assert r.status_code == 200
+        assert r.headers["content-type"].startswith("text/html")

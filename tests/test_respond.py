@@ -320,26 +320,23 @@ async def test_oversized_bodies_are_refused(client: Any, pool: asyncpg.Pool, org
 
 
 async def test_tokens_never_reach_a_log_line(
-    client: Any, pool: asyncpg.Pool, org: Org, capsys: Any
+    client: Any, pool: asyncpg.Pool, org: Org, monkeypatch: Any
 ) -> None:
-    import logging
-
     import structlog
 
-    w = await open_test_wave(pool, org.id)
-    structlog.reset_defaults()
-    from service.observe import configure_logging
+    from service import errors, observe
+    from service.surveys import waves
 
-    configure_logging("DEBUG", "json")
-    try:
-        await client.get(f"/s/{w.tokens[0]}")
-        await client.post(f"/s/{w.tokens[0]}", content="garbage\xff", headers=FORM)
-        await client.post(f"/api/v1/respond/{w.tokens[1]}", json={"answers": {}})
-    finally:
-        configure_logging("WARNING", "console")
-        logging.getLogger().setLevel(logging.WARNING)
-    out = capsys.readouterr()
-    logged = out.out + out.err
-    assert '"route": "/s/{token:str}"' in logged or "/s/{token:str}" in logged
+    captured = structlog.testing.CapturingLogger()
+    for module in (observe, errors, waves):
+        monkeypatch.setattr(module, "log", structlog.wrap_logger(captured, processors=[]))
+    w = await open_test_wave(pool, org.id)
+    await client.get(f"/s/{w.tokens[0]}")
+    await client.post(f"/s/{w.tokens[0]}", content=b"garbage\xff", headers=FORM)
+    await client.post(f"/s/{w.tokens[0]}", content=form_body(w.item_keys), headers=FORM)
+    await client.post(f"/api/v1/respond/{w.tokens[1]}", json={"answers": {}})
+    await client.get(f"/s/{w.tokens[1]}x")
+    logged = repr(captured.calls)
+    assert "/s/{token:str}" in logged and "/api/v1/respond/{token:str}" in logged
     assert not any(t in logged for t in w.tokens)
-    assert not re.search(r"/s/[A-Za-z0-9_-]{43}", logged)
+    assert not re.search(r"[A-Za-z0-9_-]{43}", logged)

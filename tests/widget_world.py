@@ -23,12 +23,14 @@ CORE = {
     "trust": "tr.reliable",
     "learning": "le.look_back",
 }
-# Per wave, the answers of the big team's respondents to every core item (1-7 scale).
+# Per wave, the answers of the big team's twelve respondents (1-7 scale) to the core item of
+# psychological safety; the other dimensions' core items get these shifted by OFFSETS.
 BIG_TEAM_WAVES = [
-    [4, 4, 5, 5, 5, 6, 6, 3],
-    [5, 5, 6, 6, 6, 7, 7, 4],
-    [6, 6, 6, 7, 7, 7, 7, 5],
+    [3, 4, 4, 4, 5, 5, 5, 5, 4, 3, 4, 5],
+    [4, 5, 5, 5, 6, 6, 6, 6, 5, 4, 5, 6],
+    [5, 6, 6, 6, 7, 7, 7, 7, 6, 5, 6, 6],
 ]
+OFFSETS = {"psychological_safety": 0, "speaking_up": -1, "trust": 1, "learning": -2}
 SMALL_TEAM_ANSWERS = [6, 7, 5]  # three respondents: below k = 5
 
 
@@ -40,7 +42,7 @@ def score100(values: list[int]) -> float:
 @dataclass(frozen=True)
 class World:
     org_id: UUID
-    big: UUID  # "Platform": 8 respondents in each of 3 closed waves
+    big: UUID  # "Platform": 12 respondents in each of 3 closed waves
     small: UUID  # "Apps": 3 respondents in its one closed wave (suppressed)
     quiet: UUID  # "Design": only an open wave, nothing published yet
     waves: list[UUID]
@@ -96,8 +98,15 @@ async def close_wave_with(
     return wave_id
 
 
-def _all_core(value: int) -> dict[str, int]:
-    return {key: value for key in CORE.values()}
+def answers_for(dimension: str, values: list[int]) -> list[int]:
+    """What the respondents answered to `dimension`'s core item in one wave."""
+    return [min(7, max(1, v + OFFSETS[dimension])) for v in values]
+
+
+def _all_core(values: list[int]) -> list[dict[str, int]]:
+    return [
+        {CORE[d]: answers_for(d, values)[i] for d in CORE} for i in range(len(values))
+    ]
 
 
 async def build_world(pool: asyncpg.Pool, org_id: UUID) -> World:
@@ -115,9 +124,9 @@ async def build_world(pool: asyncpg.Pool, org_id: UUID) -> World:
                 pulse_id,
                 i + 1,
                 teams["Platform"],
-                [_all_core(v) for v in values],
+                _all_core(values),
                 closes_at=when,
-                invited=10,
+                invited=14,
             )
         )
         days.append(when)
@@ -127,7 +136,7 @@ async def build_world(pool: asyncpg.Pool, org_id: UUID) -> World:
         pulse_id,
         10,
         teams["Apps"],
-        [_all_core(v) for v in SMALL_TEAM_ANSWERS],
+        _all_core(SMALL_TEAM_ANSWERS),
         closes_at=start,
         invited=4,
     )

@@ -45,6 +45,11 @@ def builtin_items() -> tuple[BankItem, ...]:
         missing = [loc for loc in LOCALES if not i.texts.get(loc)]
         if missing:
             raise ValueError(f"item {i.key} lacks text for {', '.join(missing)}")
+    # Pulses default to the core items, one per dimension, so trends stay comparable.
+    for dim in {i.dimension for i in items}:
+        cores = [i.key for i in items if i.dimension == dim and i.core]
+        if len(cores) != 1:
+            raise ValueError(f"dimension {dim} needs exactly one core item, has {cores}")
     return tuple(items)
 
 

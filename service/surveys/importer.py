@@ -174,17 +174,17 @@ def parse_people_csv(data: bytes, progress: ProgressFn | None = None) -> tuple[l
             if len(fields) != len(header):
                 errors.add(line, None, f"Expected {len(header)} fields, found {len(fields)}.")
                 continue
-            row = _row(line, dict(zip(header, fields, strict=True)), errors)
-            if row is None:
-                continue
-            key = row.email.lower()
-            if key in seen:
+            cells = dict(zip(header, fields, strict=True))
+            key = cells["email"].strip().lower()
+            if key and key in seen:
                 errors.add(
-                    line, "email", f"Duplicate email {row.email!r}: already on line {seen[key]}."
+                    line, "email", f"Duplicate email {key[:80]!r}: already on line {seen[key]}."
                 )
                 continue
-            seen[key] = line
-            rows.append(row)
+            seen.setdefault(key, line)
+            row = _row(line, cells, errors)
+            if row is not None:
+                rows.append(row)
     except csv.Error as exc:
         raise _reject(reader.line_num, None, f"The file is not valid CSV: {exc}.") from None
     except StopIteration:

@@ -106,7 +106,7 @@ def _frame_error(status: int, q: Mapping[str, str], key: str) -> Response[bytes]
     return Response(
         render_error_frame(_lang_hint(q), theme=_theme_hint(q), message_key=key),
         status_code=status,
-        media_type="text/html; charset=utf-8",
+        media_type="text/html",
         headers={"Content-Security-Policy": frame_csp(None), "Cache-Control": CACHE_ERROR},
     )
 
@@ -138,7 +138,7 @@ async def frame(
         return Response(b"", status_code=304, headers=headers)
     view = await load_view(state.pool, tok, p.lang, p.waves)
     body = render_frame(view, theme=p.theme, size=p.size)
-    return Response(body, media_type="text/html; charset=utf-8", headers=headers)
+    return Response(body, media_type="text/html", headers=headers)
 
 
 # ---- JSON for the web component --------------------------------------------------------------
@@ -177,7 +177,7 @@ async def trend_json(
 
 # ---- badge -----------------------------------------------------------------------------------
 
-_SVG = "image/svg+xml; charset=utf-8"
+_SVG = "image/svg+xml"
 
 
 def _badge_error(status: int, q: Mapping[str, str]) -> Response[bytes]:
@@ -234,7 +234,7 @@ async def component_js(request: Request[Any, Any, Any]) -> Response[bytes]:
     }
     if not_modified(request, _JS_ETAG):
         return Response(b"", status_code=304, headers=headers)
-    return Response(COMPONENT_JS, media_type="text/javascript; charset=utf-8", headers=headers)
+    return Response(COMPONENT_JS, media_type="text/javascript", headers=headers)
 
 
 ROUTES = [frame, trend_json, badge, component_js]
