@@ -30,7 +30,7 @@ from .errors import EXCEPTION_HANDLERS, problem_plugin
 from .observe import ObserveMiddleware, configure_logging
 from .ratelimit import AuthFailureLimiter
 from .settings import Settings, get_settings
-from .surveys import delivery_status, directory, importer, pulses
+from .surveys import delivery_status, directory, importer, pulses, questions
 from .surveys import respond as survey_respond
 from .surveys import waves as survey_waves
 

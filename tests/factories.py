@@ -134,3 +134,14 @@ async def make_pulse(
         *values.values(),
     )
     return pulse_id
+
+
+async def make_leader_headers(
+    pool: asyncpg.Pool, org_id: UUID, team_ids: list[UUID]
+) -> dict[str, str]:
+    """Authorization headers of a new leader key scoped to `team_ids` (and their subtrees)."""
+    from service.auth import create_key
+
+    async with pool.acquire() as conn:
+        _, key = await create_key(conn, org_id, "leader", "leader", list(team_ids))
+    return {"Authorization": f"Bearer {key}"}

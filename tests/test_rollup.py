@@ -78,7 +78,9 @@ async def test_groups_count_invited_responded_and_mark_hidden_cells(
     }
     assert g[(teams["Eng"], "subtree")]["hidden"] is None
     # Every measure follows the groups when everyone answered everything.
-    cells = await pool.fetch("SELECT team_id, scope, hidden FROM wave_cells WHERE wave_id = $1", wave_id)
+    cells = await pool.fetch(
+        "SELECT team_id, scope, hidden FROM wave_cells WHERE wave_id = $1", wave_id
+    )
     for c in cells:
         assert c["hidden"] == g[(c["team_id"], c["scope"])]["hidden"]
 
@@ -89,14 +91,16 @@ async def test_rollup_again_replaces_rows_instead_of_doubling(pool: asyncpg.Pool
     before = await pool.fetchval("SELECT sum(n) FROM wave_cells WHERE wave_id = $1", wave_id)
     async with pool.acquire() as conn, conn.transaction():
         await rollup_wave(conn, org.id, wave_id)
-    assert await pool.fetchval("SELECT sum(n) FROM wave_cells WHERE wave_id = $1", wave_id) == before
-
-
-async def test_skipped_and_out_of_range_answers_are_not_counted(pool: asyncpg.Pool, org: Org) -> None:
-    teams, pulse_id = await make_world(pool, org.id, SPEC, SIZES)
-    wave_id = await answered_wave(
-        pool, org.id, pulse_id, {teams["Platform"]: [5] * 6}, close=False
+    assert (
+        await pool.fetchval("SELECT sum(n) FROM wave_cells WHERE wave_id = $1", wave_id) == before
     )
+
+
+async def test_skipped_and_out_of_range_answers_are_not_counted(
+    pool: asyncpg.Pool, org: Org
+) -> None:
+    teams, pulse_id = await make_world(pool, org.id, SPEC, SIZES)
+    wave_id = await answered_wave(pool, org.id, pulse_id, {teams["Platform"]: [5] * 6}, close=False)
     keys = await pool.fetchval("SELECT item_keys FROM waves WHERE id = $1", wave_id)
     await pool.execute(
         "INSERT INTO ballots (org_id, wave_id, team_id, answers) VALUES ($1, $2, $3, $4)",
@@ -112,8 +116,11 @@ async def test_skipped_and_out_of_range_answers_are_not_counted(pool: asyncpg.Po
     cells = await _cells(pool, wave_id)
     for key in keys[:3]:
         assert cells[(teams["Platform"], "team", "item", key)]["n"] == 6
-    assert await pool.fetchval(
-        "SELECT n FROM wave_groups WHERE wave_id = $1 AND team_id = $2 AND scope = 'team'",
-        wave_id,
-        teams["Platform"],
-    ) == 7
+    assert (
+        await pool.fetchval(
+            "SELECT n FROM wave_groups WHERE wave_id = $1 AND team_id = $2 AND scope = 'team'",
+            wave_id,
+            teams["Platform"],
+        )
+        == 7
+    )

@@ -104,9 +104,7 @@ def answers_for(dimension: str, values: list[int]) -> list[int]:
 
 
 def _all_core(values: list[int]) -> list[dict[str, int]]:
-    return [
-        {CORE[d]: answers_for(d, values)[i] for d in CORE} for i in range(len(values))
-    ]
+    return [{CORE[d]: answers_for(d, values)[i] for d in CORE} for i in range(len(values))]
 
 
 async def build_world(pool: asyncpg.Pool, org_id: UUID) -> World:

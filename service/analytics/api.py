@@ -7,7 +7,7 @@ the key's org or scope is 404, the same answer as for something that does not ex
 from __future__ import annotations
 
 from datetime import date
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any
 from uuid import UUID
 
 from litestar import Controller, Response, get
@@ -25,6 +25,10 @@ from .trends import Kind, Scope, TeamTrend, team_trend
 Keys = Annotated[
     list[Annotated[str, Parameter(max_length=64)]] | None,
     Parameter(max_items=50, description="Only these dimensions (or item keys); repeatable"),
+]
+# `scope` is a reserved handler argument in litestar (the ASGI scope), hence the alias.
+GroupParam = Annotated[
+    Scope, Parameter(query="scope", description="'subtree' (team and below) or 'team' only")
 ]
 Waves = Annotated[int, Parameter(ge=1, le=104, description="How many latest waves")]
 Limit = Annotated[int, Parameter(ge=1, le=1000)]
@@ -99,14 +103,14 @@ class LeaderController(Controller):
         state: State,
         who: Principal,
         team_id: UUID,
-        scope: Scope = "subtree",
+        group: GroupParam = "subtree",
         kind: Kind = "dimension",
         key: Keys = None,
         since: date | None = None,
         until: date | None = None,
         waves: Waves = 12,
     ) -> TeamTrend:
-        return await self._trend(state, who, team_id, scope, kind, key, since, until, waves)
+        return await self._trend(state, who, team_id, group, kind, key, since, until, waves)
 
     @get("/teams/{team_id:uuid}/trend.csv", summary="The same trend as CSV")
     async def trend_as_csv(
@@ -114,14 +118,14 @@ class LeaderController(Controller):
         state: State,
         who: Principal,
         team_id: UUID,
-        scope: Scope = "subtree",
+        group: GroupParam = "subtree",
         kind: Kind = "dimension",
         key: Keys = None,
         since: date | None = None,
         until: date | None = None,
         waves: Waves = 12,
     ) -> Response[bytes]:
-        trend = await self._trend(state, who, team_id, scope, kind, key, since, until, waves)
+        trend = await self._trend(state, who, team_id, group, kind, key, since, until, waves)
         return _csv(trend_csv(trend), f"trend-{team_id}")
 
     async def _heatmap(
@@ -154,12 +158,12 @@ class LeaderController(Controller):
         state: State,
         who: Principal,
         wave_id: UUID,
-        scope: Scope = "subtree",
+        group: GroupParam = "subtree",
         dimension: Keys = None,
         limit: Limit = 100,
         offset: Offset = 0,
     ) -> Heatmap:
-        return await self._heatmap(state, who, wave_id, scope, dimension, limit, offset)
+        return await self._heatmap(state, who, wave_id, group, dimension, limit, offset)
 
     @get("/waves/{wave_id:uuid}/heatmap.csv", summary="The same heatmap as CSV")
     async def heatmap_as_csv(
@@ -167,12 +171,12 @@ class LeaderController(Controller):
         state: State,
         who: Principal,
         wave_id: UUID,
-        scope: Scope = "subtree",
+        group: GroupParam = "subtree",
         dimension: Keys = None,
         limit: Limit = 1000,
         offset: Offset = 0,
     ) -> Response[bytes]:
-        hm = await self._heatmap(state, who, wave_id, scope, dimension, limit, offset)
+        hm = await self._heatmap(state, who, wave_id, group, dimension, limit, offset)
         return _csv(heatmap_csv(hm), f"heatmap-{wave_id}")
 
     @get(
@@ -185,7 +189,7 @@ class LeaderController(Controller):
         who: Principal,
         team_id: UUID,
         wave_id: UUID,
-        scope: Literal["team", "subtree"] = "team",
+        group: GroupParam = "team",
         limit: Annotated[int, Parameter(ge=1, le=200)] = 50,
         offset: Offset = 0,
     ) -> TeamComments:
@@ -196,7 +200,7 @@ class LeaderController(Controller):
                 who.org_id,
                 team_id,
                 wave_id,
-                subtree=scope == "subtree",
+                subtree=group == "subtree",
                 limit=limit,
                 offset=offset,
             )

@@ -86,12 +86,36 @@ def suppress(
             cover = _nearest_published(total, children, hidden)
             remainder = n[total] - sum(n[c] for c in cover)
             if 0 < remainder < k:
-                # n[total] >= k > remainder, so some published part has respondents.
-                candidates = [c for c in cover if n[c] > 0]
-                smallest = min(candidates, key=lambda c: (n[c], str(c)))
-                hidden[smallest] = "complement"
+                for cell in _cheapest_path(cover, n, children, hidden):
+                    hidden[cell] = "complement"
                 changed = True
     return hidden
+
+
+def _share(
+    part: K, n: Mapping[K, int], children: Mapping[K, Sequence[K]], hidden: Mapping[K, Code]
+) -> int:
+    """Respondents of `part` not covered by published cells below it."""
+    return n[part] - sum(n[c] for c in _nearest_published(part, children, hidden))
+
+
+def _cheapest_path(
+    cover: list[K], n: Mapping[K, int], children: Mapping[K, Sequence[K]], hidden: Mapping[K, Code]
+) -> list[K]:
+    """The cells to hide so that a total's remainder grows: the smallest published part, and,
+    when that part is exactly the sum of published cells below it (hiding it alone would add
+    nothing and leave it derivable), also the smallest of those, down to one with a share of
+    its own."""
+    path: list[K] = []
+    parts = [c for c in cover if n[c] > 0]
+    while parts:
+        # n[total] >= k > remainder, so the first round always has a part with respondents.
+        part = min(parts, key=lambda c: (n[c], str(c)))
+        path.append(part)
+        if _share(part, n, children, hidden) > 0:
+            break
+        parts = [c for c in _nearest_published(part, children, hidden) if n[c] > 0]
+    return path
 
 
 def _depths(children: Mapping[K, Sequence[K]]) -> dict[K, int]:

@@ -9,6 +9,7 @@ from __future__ import annotations
 import tomllib
 from functools import lru_cache
 from pathlib import Path
+from typing import Annotated
 from uuid import UUID
 
 import asyncpg
@@ -19,8 +20,8 @@ LOCALES = ("en", "nl")
 
 
 class BankItem(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
-    key: str
-    dimension: str
+    key: Annotated[str, msgspec.Meta(pattern=r"^[a-z0-9][a-z0-9_.-]{1,63}$")]
+    dimension: Annotated[str, msgspec.Meta(pattern=r"^[a-z][a-z0-9_]{1,47}$")]
     texts: dict[str, str]
     reverse: bool = False
     scale_min: int = 1
@@ -34,10 +35,18 @@ class _BankFile(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
 
 @lru_cache(maxsize=1)
 def builtin_items() -> tuple[BankItem, ...]:
+    return load_bank(ITEMS_DIR)
+
+
+def load_bank(folder: Path) -> tuple[BankItem, ...]:
+    """Read and check every `*.toml` in `folder`; a broken bank fails loudly at startup."""
     items: list[BankItem] = []
-    for path in sorted(ITEMS_DIR.glob("*.toml")):
+    for path in sorted(folder.glob("*.toml")):
         data = tomllib.loads(path.read_text(encoding="utf-8"))
-        items.extend(msgspec.convert(data, _BankFile).item)
+        try:
+            items.extend(msgspec.convert(data, _BankFile).item)
+        except msgspec.ValidationError as exc:
+            raise ValueError(f"{path.name}: {exc}") from None
     keys = [i.key for i in items]
     if len(set(keys)) != len(keys):
         raise ValueError("duplicate item key in the built-in bank")

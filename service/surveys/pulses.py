@@ -1,17 +1,15 @@
 """Pulses: which teams are asked which items how often, with what anonymity thresholds.
 
 The admin API creates, lists, reads, changes and deactivates pulses; leaders read the pulses
-that reach into their subtrees. Two pure functions serve the wave opener and the scheduler:
-`items_for_wave(pulse, seq)` (core items plus a rotating window that walks through every
-rotating item) and `next_wave_at(pulse, after)`.
+that reach into their subtrees. The rules live in pulse_rules.py; the pure schedule the wave
+opener and the scheduler use (`items_for_wave`, `next_wave_at`) lives in schedule.py and is
+re-exported here.
 """
 
 from __future__ import annotations
 
-import calendar
-from collections.abc import Mapping, Sequence
-from datetime import UTC, datetime, timedelta
-from typing import Annotated, Any, Literal, Protocol
+from datetime import datetime
+from typing import Annotated, Any, Literal
 from uuid import UUID
 
 import asyncpg
@@ -22,14 +20,16 @@ from litestar.di import Provide
 from litestar.params import Parameter
 
 from ..auth import Principal, provide_principal, visible_team_ids
-from ..errors import InvalidInput, NotFound
+from ..errors import NotFound
+from .pulse_rules import validate_pulse
+from .schedule import items_for_wave, next_wave_at
+
+__all__ = ["ROUTES", "PulseIn", "PulseOut", "items_for_wave", "next_wave_at"]
 
 Name = Annotated[str, msgspec.Meta(min_length=1, max_length=200)]
 ItemKey = Annotated[str, msgspec.Meta(pattern=r"^[a-z0-9][a-z0-9_.-]{1,63}$")]
 Cadence = Literal["weekly", "every_n_weeks", "monthly"]
 K_FLOOR = 3
-DEFAULT_REMINDERS = (3, 5)
-MONTH_DAYS = 28  # the shortest month bounds a monthly pulse's open window
 
 
 class PulseIn(msgspec.Struct, forbid_unknown_fields=True, frozen=True, kw_only=True):
@@ -98,229 +98,12 @@ class ScheduledWave(msgspec.Struct, frozen=True):
     item_keys: list[str]
 
 
-# --- the pure schedule -------------------------------------------------------------------------
-
-
-class PulseLike(Protocol):
-    @property
-    def core_items(self) -> Sequence[str]: ...
-    @property
-    def rotating_items(self) -> Sequence[str]: ...
-    @property
-    def items_per_wave(self) -> int: ...
-
-
-def _field(pulse: Any, name: str) -> Any:
-    # The wave opener hands in an asyncpg Record, the API a Struct; both work.
-    return pulse[name] if isinstance(pulse, Mapping | asyncpg.Record) else getattr(pulse, name)
-
-
-def items_for_wave(pulse: PulseLike | Mapping[str, Any] | asyncpg.Record, seq: int) -> list[str]:
-    """The item keys of wave `seq` (1, 2, ...): every core item, then a window of rotating ones.
-
-    The window moves by its own width each wave and wraps around, so consecutive waves ask
-    different rotating items, every one of them comes round within ceil(n / width) waves, and
-    the same pulse and seq always give the same list.
-    """
-    core = list(_field(pulse, "core_items"))
-    rotating = [k for k in _field(pulse, "rotating_items") if k not in core]
-    width = min(max(int(_field(pulse, "items_per_wave")) - len(core), 0), len(rotating))
-    if width == 0:
-        return core
-    start = ((seq - 1) * width) % len(rotating)
-    return core + [rotating[(start + i) % len(rotating)] for i in range(width)]
-
-
-def _add_months(moment: datetime, months: int) -> datetime:
-    # Keep the day of the month of the start; a short month takes its last day instead.
-    total = moment.month - 1 + months
-    year, month = moment.year + total // 12, total % 12 + 1
-    day = min(moment.day, calendar.monthrange(year, month)[1])
-    return moment.replace(year=year, month=month, day=day)
-
-
-def next_wave_at(pulse: Any, after: datetime) -> datetime:
-    """The first scheduled opening strictly after `after` (the start itself if that is later).
-
-    Missed slots are skipped, not caught up: a scheduler that was down for a month opens one
-    wave, not four.
-    """
-    starts: datetime = _field(pulse, "starts_at")
-    if after < starts:
-        return starts
-    cadence = _field(pulse, "cadence")
-    if cadence == "monthly":
-        n = (after.year - starts.year) * 12 + after.month - starts.month
-        while _add_months(starts, n) <= after:
-            n += 1
-        while n > 0 and _add_months(starts, n - 1) > after:
-            n -= 1
-        return _add_months(starts, n)
-    weeks = 1 if cadence == "weekly" else int(_field(pulse, "cadence_weeks"))
-    period = timedelta(weeks=weeks)
-    n = (after - starts) // period + 1
-    return starts + n * period
-
-
-def cadence_days(cadence: str, weeks: int) -> int:
-    return {"weekly": 7, "every_n_weeks": 7 * weeks, "monthly": MONTH_DAYS}[cadence]
-
-
-# --- rules ---------------------------------------------------------------------------------
-
-
-async def _check_teams(conn: asyncpg.Connection, org_id: UUID, team_ids: list[UUID]) -> None:
-    if len(set(team_ids)) != len(team_ids):
-        raise InvalidInput("team_ids lists a team twice.")
-    rows = await conn.fetch(
-        """SELECT id, archived_at IS NOT NULL AS archived FROM teams
-           WHERE org_id = $1 AND id = ANY($2::uuid[])""",
-        org_id,
-        team_ids,
-    )
-    found = {r["id"]: r["archived"] for r in rows}
-    unknown = [str(t) for t in team_ids if t not in found]
-    if unknown:
-        raise InvalidInput(f"Not teams of this org: {', '.join(unknown)}.")
-    archived = [str(t) for t in team_ids if found[t]]
-    if archived:
-        raise InvalidInput(f"Archived teams cannot be surveyed: {', '.join(archived)}.")
-    nested = await conn.fetch(
-        """
-        WITH RECURSIVE below AS (
-            SELECT id AS root, id FROM teams WHERE org_id = $1 AND id = ANY($2::uuid[])
-            UNION
-            SELECT b.root, t.id FROM teams t JOIN below b ON t.parent_id = b.id WHERE t.org_id = $1
-        )
-        SELECT root, id FROM below WHERE root <> id AND id = ANY($2::uuid[])
-        """,
-        org_id,
-        team_ids,
-    )
-    if nested:
-        pairs = "; ".join(f"{r['id']} is inside {r['root']}" for r in nested)
-        raise InvalidInput(f"team_ids are subtree roots and must not overlap: {pairs}.")
-
-
-async def _default_items(conn: asyncpg.Connection, org_id: UUID) -> tuple[list[str], list[str]]:
-    from .bank import builtin_items
-
-    bank = builtin_items()
-    live = {
-        r["key"]
-        for r in await conn.fetch("SELECT key FROM items WHERE org_id = $1 AND NOT retired", org_id)
-    }
-    core = [i.key for i in bank if i.core and i.key in live]
-    dims = {i.dimension for i in bank if i.key in core}
-    rotating = [i.key for i in bank if not i.core and i.dimension in dims and i.key in live]
-    return core, rotating
-
-
-async def _check_items(
-    conn: asyncpg.Connection, org_id: UUID, core: list[str], rotating: list[str], per_wave: int
-) -> None:
-    every = core + rotating
-    twice = sorted({k for k in every if every.count(k) > 1})
-    if twice:
-        raise InvalidInput(
-            f"Items listed more than once (core and rotating together): {', '.join(twice)}."
-        )
-    rows = await conn.fetch(
-        "SELECT key, dimension, retired FROM items WHERE org_id = $1 AND key = ANY($2::text[])",
-        org_id,
-        every,
-    )
-    found = {r["key"]: r for r in rows}
-    unknown = [k for k in every if k not in found]
-    if unknown:
-        raise InvalidInput(f"Unknown items for this org: {', '.join(unknown)}.")
-    retired = [k for k in every if found[k]["retired"]]
-    if retired:
-        raise InvalidInput(f"Retired items cannot be used: {', '.join(retired)}.")
-    core_dims = [found[k]["dimension"] for k in core]
-    doubled = sorted({d for d in core_dims if core_dims.count(d) > 1})
-    if doubled:
-        raise InvalidInput(
-            f"One core item per dimension; more than one given for: {', '.join(doubled)}."
-        )
-    uncovered = sorted({found[k]["dimension"] for k in rotating} - set(core_dims))
-    if uncovered:
-        raise InvalidInput(
-            "Every dimension asked needs a core item so its trend stays comparable; "
-            f"none given for: {', '.join(uncovered)}."
-        )
-    if per_wave < len(core):
-        raise InvalidInput(
-            f"items_per_wave ({per_wave}) is smaller than the {len(core)} core items."
-        )
-    if per_wave > len(every):
-        raise InvalidInput(
-            f"items_per_wave ({per_wave}) is more than the {len(every)} items given."
-        )
-    if rotating and per_wave == len(core):
-        raise InvalidInput(
-            f"With {per_wave} items per wave and {len(core)} core items, "
-            "rotating items never come round."
-        )
-
-
-def _check_schedule(values: dict[str, Any]) -> None:
-    cadence, weeks, open_days = values["cadence"], values["cadence_weeks"], values["open_days"]
-    if cadence == "every_n_weeks" and weeks < 2:
-        raise InvalidInput(
-            "An every_n_weeks cadence needs cadence_weeks of 2 or more (or use weekly)."
-        )
-    if cadence != "every_n_weeks" and weeks != 1:
-        raise InvalidInput("cadence_weeks only applies to the every_n_weeks cadence.")
-    length = cadence_days(cadence, weeks)
-    if open_days > length:
-        raise InvalidInput(
-            f"open_days ({open_days}) is longer than the cadence ({length} days): "
-            "a wave would still be open when the next one starts."
-        )
-    if values["comment_k"] < values["k"]:
-        raise InvalidInput(f"comment_k ({values['comment_k']}) must be at least k ({values['k']}).")
-    reminders = values["reminder_days"]
-    late = [d for d in reminders if d >= open_days]
-    if late:
-        raise InvalidInput(
-            f"Reminder days must fall inside the {open_days}-day window; not {late}."
-        )
-    if len(set(reminders)) != len(reminders):
-        raise InvalidInput("A reminder day is listed twice.")
-    starts = values["starts_at"]
-    if starts.tzinfo is None:
-        raise InvalidInput("starts_at needs a time zone (e.g. 2026-01-05T09:00:00+01:00).")
-
-
 _COLS = """id, name, team_ids, core_items, rotating_items, items_per_wave, cadence, cadence_weeks,
 open_days, k, comment_k, reminder_days, starts_at, next_wave_at, active, created_at"""
 
 
 def _pulse(row: asyncpg.Record) -> PulseOut:
     return msgspec.convert(dict(row), PulseOut)
-
-
-async def _validated(
-    conn: asyncpg.Connection, org_id: UUID, values: dict[str, Any]
-) -> dict[str, Any]:
-    if values["core_items"] is None:
-        values["core_items"], default_rotating = await _default_items(conn, org_id)
-        if values["rotating_items"] is None:
-            values["rotating_items"] = default_rotating
-    values["rotating_items"] = values["rotating_items"] or []
-    if values["reminder_days"] is None:
-        values["reminder_days"] = [d for d in DEFAULT_REMINDERS if d < values["open_days"]]
-    values["reminder_days"] = sorted(values["reminder_days"])
-    values["starts_at"] = values["starts_at"] or datetime.now(UTC)
-    if values["cadence_weeks"] is None:
-        values["cadence_weeks"] = 2 if values["cadence"] == "every_n_weeks" else 1
-    _check_schedule(values)
-    await _check_teams(conn, org_id, values["team_ids"])
-    await _check_items(
-        conn, org_id, values["core_items"], values["rotating_items"], values["items_per_wave"]
-    )
-    return values
 
 
 _WRITABLE = (
@@ -330,7 +113,7 @@ _WRITABLE = (
 
 
 async def create_pulse(conn: asyncpg.Connection, org_id: UUID, data: PulseIn) -> PulseOut:
-    values = await _validated(conn, org_id, {f: getattr(data, f) for f in _WRITABLE})
+    values = await validate_pulse(conn, org_id, {f: getattr(data, f) for f in _WRITABLE})
     placeholders = ", ".join(f"${i}" for i in range(2, len(_WRITABLE) + 2))
     row = await conn.fetchrow(
         f"""
@@ -369,7 +152,7 @@ async def update_pulse(
         if "cadence" in sent and "cadence_weeks" not in sent:
             sent["cadence_weeks"] = None  # the new cadence's default
         values.update(sent)
-        values = await _validated(conn, org_id, values)
+        values = await validate_pulse(conn, org_id, values)
         last_open = await conn.fetchval(
             "SELECT max(opens_at) FROM waves WHERE org_id = $1 AND pulse_id = $2", org_id, pulse_id
         )
@@ -377,7 +160,8 @@ async def update_pulse(
         sets = ", ".join(f"{f} = ${i}" for i, f in enumerate(_WRITABLE, start=3))
         updated = await conn.fetchrow(
             f"""
-            UPDATE pulses SET {sets}, next_wave_at = CASE WHEN active THEN ${len(_WRITABLE) + 3} END
+            UPDATE pulses SET {sets},
+                next_wave_at = CASE WHEN active THEN ${len(_WRITABLE) + 3}::timestamptz END
             WHERE org_id = $1 AND id = $2 RETURNING {_COLS}
             """,
             org_id,

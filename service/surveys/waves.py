@@ -21,28 +21,10 @@ from litestar.di import Provide
 
 from ..auth import Principal, provide_principal, visible_team_ids
 from ..errors import Conflict, NotFound, UnprocessableEntity
+from .pulses import items_for_wave
 from .tokens import token_for, token_hash
 
 log = structlog.get_logger("candor.waves")
-
-
-def _pick_items(pulse: asyncpg.Record, seq: int) -> list[str]:
-    """The wave's item keys, chosen by the pulse module's rotation."""
-    import importlib
-
-    try:
-        chooser = importlib.import_module("service.surveys.pulses").items_for_wave
-    except (ImportError, AttributeError):
-        # Interim until pulses.py lands: every core item, then rotating ones in turn.
-        core = list(pulse["core_items"])
-        rotating = list(pulse["rotating_items"])
-        room = max(0, pulse["items_per_wave"] - len(core))
-        if not rotating or not room:
-            return core
-        start = ((seq - 1) * room) % len(rotating)
-        picked = [rotating[(start + i) % len(rotating)] for i in range(min(room, len(rotating)))]
-        return core + picked
-    return list(chooser(pulse, seq))
 
 
 _LOCK_PULSE = """
@@ -135,7 +117,7 @@ async def open_wave(
             org_id,
             pulse_id,
             seq,
-            _pick_items(pulse, seq),
+            items_for_wave(pulse, seq),
             pulse["k"],
             pulse["comment_k"],
             start,

@@ -66,7 +66,7 @@ def _snippets(base: str, token: str) -> EmbedSnippets:
     frame = f"{base}/embed/v1/frame?token={token}"
     return EmbedSnippets(
         iframe=(
-            f'<iframe src="{frame}" title="Team pulse" width="480" height="360" '
+            f'<iframe src="{frame}" title="Team pulse" width="500" height="420" '
             'style="border:0" referrerpolicy="no-referrer" loading="lazy"></iframe>'
         ),
         component=(

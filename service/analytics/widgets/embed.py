@@ -17,13 +17,15 @@ from typing import Annotated, Any
 from uuid import UUID
 
 import msgspec
-from litestar import Request, Response, get
+from litestar import MediaType, Request, Response, get
 from litestar.datastructures import State
+from litestar.openapi.datastructures import ResponseSpec
 from litestar.params import Parameter
 
 from ...errors import Forbidden, InvalidInput, NotFound
 from .data import load_view
 from .frame import frame_csp, render_error_frame, render_frame
+from .rendered import RENDERED
 from .svg import BADGE_CSP, Size, Theme, score_badge, unavailable_badge
 from .tokens import ResolvedToken, resolve
 from .view import Lang, WidgetView
@@ -32,6 +34,7 @@ from .view import Lang, WidgetView
 RENDER_VERSION = "1"
 CACHE_OK = "public, no-cache"
 CACHE_ERROR = "no-store"
+_NO_STORE = {"Cache-Control": CACHE_ERROR}
 _DIMENSION = r"^[a-z][a-z0-9_]{1,47}$"
 
 
@@ -40,13 +43,18 @@ class EmbedParams(msgspec.Struct, frozen=True):
     team: UUID | None = None
     lang: Lang = "en"
     theme: Theme = "auto"
-    size: Size = "m"
+    size: Size | None = None  # each form has its own default
     waves: Annotated[int, msgspec.Meta(ge=2, le=26)] = 8
     dimension: Annotated[str, msgspec.Meta(pattern=_DIMENSION)] = "psychological_safety"
 
 
 def _lang_hint(query: Mapping[str, str]) -> Lang:
     return "nl" if query.get("lang") == "nl" else "en"
+
+
+def _size_hint(query: Mapping[str, str]) -> Size:
+    size = query.get("size")
+    return size if size in ("m", "l") else "s"  # type: ignore[return-value]
 
 
 def _theme_hint(query: Mapping[str, str]) -> Theme:
@@ -61,12 +69,12 @@ def parse_params(query: Mapping[str, str]) -> EmbedParams | None:
         return None
 
 
-def etag_for(tok: ResolvedToken, form: str, p: EmbedParams) -> str:
+def etag_for(tok: ResolvedToken, form: str, p: EmbedParams, size: Size = "m") -> str:
     # Numbers change only when one of the org's waves closes; the stamp says when that was.
     stamp = tok.last_closed_at.isoformat() if tok.last_closed_at else "-"
     key = (
         f"{RENDER_VERSION}|{form}|{tok.id}|{tok.closed_waves}|{stamp}|{p.lang}|{p.theme}|"
-        f"{p.size}|{p.waves}|{p.dimension if form == 'badge' else ''}"
+        f"{size}|{p.waves}|{p.dimension if form == 'badge' else ''}"
     )
     return '"' + hashlib.sha256(key.encode()).hexdigest()[:32] + '"'
 
@@ -132,19 +140,28 @@ async def frame(
     tok = await _check(state, p)
     if tok is None:
         return _frame_error(404, q, "unavailable")
-    etag = etag_for(tok, "frame", p)
+    form_size: Size = p.size or "m"
+    etag = etag_for(tok, "frame", p, form_size)
     headers = _ok_headers(etag, {"Content-Security-Policy": frame_csp(tok.allowed_origins)})
     if not_modified(request, etag):
         return Response(b"", status_code=304, headers=headers)
-    view = await load_view(state.pool, tok, p.lang, p.waves)
-    body = render_frame(view, theme=p.theme, size=p.size)
+    body = RENDERED.get(etag)
+    if body is None:
+        view = await load_view(state.pool, tok, p.lang, p.waves)
+        body = render_frame(view, theme=p.theme, size=form_size)
+        RENDERED.put(etag, body)
     return Response(body, media_type="text/html", headers=headers)
 
 
 # ---- JSON for the web component --------------------------------------------------------------
 
 
-@get("/embed/v1/trend.json", tags=["widgets"], summary="The team's trend as JSON (CORS)")
+@get(
+    "/embed/v1/trend.json",
+    tags=["widgets"],
+    summary="The team's trend as JSON (CORS)",
+    responses={200: ResponseSpec(data_container=WidgetView, description="What a widget shows")},
+)
 async def trend_json(
     request: Request[Any, Any, Any],
     state: State,
@@ -152,18 +169,23 @@ async def trend_json(
     lang: str | None = None,
     waves: str | None = None,
     team: str | None = None,
-) -> Response[WidgetView | bytes]:
+) -> Response[bytes]:
     p = parse_params(request.query_params)
     if p is None:
         raise InvalidInput(
-            "Check the parameters: lang is en or nl, waves is 2 to 26, team is a UUID."
+            "Check the parameters: lang is en or nl, waves is 2 to 26, team is a UUID.",
+            headers=_NO_STORE,
         )
     tok = await _check(state, p)
     if tok is None:
-        raise NotFound("This widget link is not valid (unknown, revoked or expired).")
+        raise NotFound(
+            "This widget link is not valid (unknown, revoked or expired).", headers=_NO_STORE
+        )
     origin = _allowed_origin(request, tok)
     if origin is False:
-        raise Forbidden("This widget may not be shown on this site.", headers={"Vary": "Origin"})
+        raise Forbidden(
+            "This widget may not be shown on this site.", headers={**_NO_STORE, "Vary": "Origin"}
+        )
     extra = {"Vary": "Origin", "Cross-Origin-Resource-Policy": "cross-origin"}
     if origin:
         extra["Access-Control-Allow-Origin"] = str(origin)
@@ -171,8 +193,11 @@ async def trend_json(
     headers = _ok_headers(etag, extra)
     if not_modified(request, etag):
         return Response(b"", status_code=304, headers=headers)
-    view = await load_view(state.pool, tok, p.lang, p.waves)
-    return Response(view, headers=headers)
+    body = RENDERED.get(etag)
+    if body is None:
+        body = msgspec.json.encode(await load_view(state.pool, tok, p.lang, p.waves))
+        RENDERED.put(etag, body)
+    return Response(body, media_type=MediaType.JSON, headers=headers)
 
 
 # ---- badge -----------------------------------------------------------------------------------
@@ -182,7 +207,7 @@ _SVG = "image/svg+xml"
 
 def _badge_error(status: int, q: Mapping[str, str]) -> Response[bytes]:
     return Response(
-        unavailable_badge(_lang_hint(q), _theme_hint(q)).encode(),
+        unavailable_badge(_lang_hint(q), _theme_hint(q), _size_hint(q)).encode(),
         status_code=status,
         media_type=_SVG,
         headers={"Content-Security-Policy": BADGE_CSP, "Cache-Control": CACHE_ERROR},
@@ -207,14 +232,19 @@ async def badge(
     tok = await _check(state, p)
     if tok is None:
         return _badge_error(404, q)
-    etag = etag_for(tok, "badge", p)
+    # A badge sits in a line of text: 20 px high unless asked otherwise.
+    badge_size: Size = p.size or "s"
+    etag = etag_for(tok, "badge", p, badge_size)
     headers = _ok_headers(
         etag, {"Content-Security-Policy": BADGE_CSP, "Cross-Origin-Resource-Policy": "cross-origin"}
     )
     if not_modified(request, etag):
         return Response(b"", status_code=304, headers=headers)
-    view = await load_view(state.pool, tok, p.lang, p.waves)
-    body = score_badge(view, p.dimension, p.theme, p.size).encode()
+    body = RENDERED.get(etag)
+    if body is None:
+        view = await load_view(state.pool, tok, p.lang, p.waves)
+        body = score_badge(view, p.dimension, p.theme, badge_size).encode()
+        RENDERED.put(etag, body)
     return Response(body, media_type=_SVG, headers=headers)
 
 

@@ -29,7 +29,7 @@
     svg.chart:focus-visible{outline:3px solid var(--ring);outline-offset:2px}
     .grid{stroke:var(--grid);stroke-width:1} .axis{fill:var(--muted);font-size:11px}
     .line{fill:none;stroke-width:2.5;stroke-linejoin:round;stroke-linecap:round}
-    .end{font-size:12px;font-weight:700;stroke:none}
+    text.end{font-size:12px;font-weight:700;stroke:none}
     .d0{stroke:var(--c0);fill:var(--c0)}.d1{stroke:var(--c1);fill:var(--c1)}
     .d2{stroke:var(--c2);fill:var(--c2)}.d3{stroke:var(--c3);fill:var(--c3)}
     .d4{stroke:var(--c4);fill:var(--c4)}.d5{stroke:var(--c5);fill:var(--c5)}

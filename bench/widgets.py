@@ -1,0 +1,242 @@
+"""Widgets benchmark: requests/s of the badge and the JSON endpoint, fresh and revalidated.
+
+Seeds one org with a team that has 12 closed waves (real rollups via `rollup_wave`) and a widget
+token, serves the app with granian (production flags), and loads
+  - /embed/v1/badge.svg and /embed/v1/trend.json without a validator (fresh: token check, trend,
+    render) and with `If-None-Match` (revalidated: token check and 304),
+beside a bare litestar route returning a constant of the same size and type, served the same way
+in the same run. ratio = ours / bare. Goal: ratio >= 0.5 for revalidated requests.
+
+    uv run python bench/widgets.py [--quick]
+
+PostgreSQL comes from TEST_DATABASE_URL (a fresh database is created and dropped) or an embedded
+server; the last line of stdout is one JSON object with the figures.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import contextlib
+import json
+import os
+import secrets
+import tempfile
+import urllib.request
+from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit, urlunsplit
+from uuid import UUID
+
+import asyncpg
+from _load import load, serve
+
+from service.analytics.rollup import rollup_wave
+from service.analytics.widgets.tokens import store_token
+from service.db import connect
+from service.embedded import EmbeddedPostgres, EmbeddedRedis
+from service.migrate import migrate
+from service.orgs import create_org
+from service.surveys.bank import builtin_items, install_builtin_items
+
+WAVES = 12
+_INSERT_RESPONSE = """
+INSERT INTO responses (org_id, wave_id, team_id, answers) VALUES ($1, $2, $3, $4)
+"""
+RESPONDENTS = 14
+
+
+@contextlib.contextmanager
+def database() -> Iterator[str]:
+    """A fresh database: on TEST_DATABASE_URL's server if set, else on an embedded server."""
+    server = os.environ.get("TEST_DATABASE_URL")
+    pg = None
+    folder = None
+    if not server:
+        folder = tempfile.mkdtemp(prefix="cwb-", dir="/tmp")
+        pg = EmbeddedPostgres(Path(folder))
+        server = pg.start("postgres")
+    name = f"candor_bench_{secrets.token_hex(4)}"
+    parts = urlsplit(server)
+    dsn = urlunsplit(parts._replace(path="/" + name))
+
+    async def admin(sql: str) -> None:
+        conn = await asyncpg.connect(server)
+        try:
+            await conn.execute(sql)
+        finally:
+            await conn.close()
+
+    asyncio.run(admin(f'CREATE DATABASE "{name}"'))
+    try:
+        yield dsn
+    finally:
+        asyncio.run(admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        if pg is not None:
+            pg.stop()
+
+
+@contextlib.contextmanager
+def redis() -> Iterator[str]:
+    url = os.environ.get("TEST_REDIS_URL")
+    if url:
+        yield url
+        return
+    r = EmbeddedRedis(Path(tempfile.mkdtemp(prefix="cwr-", dir="/tmp")))
+    try:
+        yield r.start()
+    finally:
+        r.stop()
+
+
+async def seed(dsn: str) -> str:
+    """One org, one team with WAVES closed waves of RESPONDENTS answers; return a widget token."""
+    conn = await connect(dsn)
+    try:
+        await migrate(conn)
+        async with conn.transaction():
+            org_id, _ = await create_org(conn, "Bench Co", setup=[install_builtin_items])
+            team_id: UUID = await conn.fetchval(
+                "INSERT INTO teams (org_id, name) VALUES ($1, 'Platform') RETURNING id", org_id
+            )
+            core = [i.key for i in builtin_items() if i.core]
+            pulse_id = await conn.fetchval(
+                """
+                INSERT INTO pulses (org_id, name, team_ids, core_items, items_per_wave, cadence,
+                                    open_days)
+                VALUES ($1, 'Pulse', $2, $3, 4, 'weekly', 6) RETURNING id
+                """,
+                org_id,
+                [team_id],
+                core,
+            )
+            start = datetime(2026, 1, 2, tzinfo=UTC)
+            rng = secrets.SystemRandom()
+            for seq in range(1, WAVES + 1):
+                closes = start + timedelta(weeks=seq)
+                wave_id = await conn.fetchval(
+                    """
+                    INSERT INTO waves (org_id, pulse_id, seq, item_keys, k, comment_k, opens_at,
+                                       closes_at, state, closed_at)
+                    VALUES ($1, $2, $3, $4, 5, 10, $5, $6, 'closed', $6) RETURNING id
+                    """,
+                    org_id,
+                    pulse_id,
+                    seq,
+                    core,
+                    closes - timedelta(days=6),
+                    closes,
+                )
+                await conn.execute(
+                    """
+                    INSERT INTO wave_teams (org_id, wave_id, team_id, parent_id, name, invited)
+                    VALUES ($1, $2, $3, NULL, 'Platform', $4)
+                    """,
+                    org_id,
+                    wave_id,
+                    team_id,
+                    RESPONDENTS + 3,
+                )
+                await conn.executemany(
+                    _INSERT_RESPONSE,
+                    [
+                        (org_id, wave_id, team_id, {k: rng.randint(3, 7) for k in core})
+                        for _ in range(RESPONDENTS)
+                    ],
+                )
+                await rollup_wave(conn, org_id, wave_id)
+            _, _, token = await store_token(
+                conn,
+                org_id,
+                team_id=team_id,
+                subtree=True,
+                allowed_origins=[],
+                label="bench",
+                expires_at=datetime.now(UTC) + timedelta(days=1),
+            )
+        return token
+    finally:
+        await conn.close()
+
+
+def fetch(url: str) -> tuple[bytes, str, str]:
+    with urllib.request.urlopen(url, timeout=5) as r:
+        return r.read(), r.headers["ETag"], r.headers["Content-Type"]
+
+
+def warm_up(url: str, n: int = 100) -> None:
+    """Fill the DB pool's statement caches (and past Postgres's custom-plan phase) first."""
+    for _ in range(n):
+        fetch(url)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--quick", action="store_true", help="short runs (< 1 minute in all)")
+    args = parser.parse_args()
+    seconds = 3.0 if args.quick else 10.0
+    connections = 16 if args.quick else 32
+
+    with database() as dsn, redis() as redis_url:
+        token = asyncio.run(seed(dsn))
+        env = {
+            "CANDOR_ENV": "test",
+            "DATABASE_URL": dsn,
+            "REDIS_URL": redis_url,
+            "SECRET_KEY": secrets.token_urlsafe(32),
+            "LOG_LEVEL": "WARNING",
+            "LOG_FORMAT": "json",
+            "RATE_LIMIT": "off",
+        }
+        results: dict[str, Any] = {}
+        bodies: dict[str, tuple[bytes, str]] = {}
+        with serve("service.app:app_factory", env) as base:
+            for name, path in (
+                ("badge", f"/embed/v1/badge.svg?token={token}&dimension=psychological_safety"),
+                ("json", f"/embed/v1/trend.json?token={token}&waves=12"),
+            ):
+                body, etag, ctype = fetch(base + path)
+                bodies[name] = (body, ctype)
+                warm_up(base + path)
+                results[f"{name}_fresh"] = load(base + path, connections, seconds)
+                results[f"{name}_revalidated"] = load(
+                    base + path, connections, seconds, {"If-None-Match": etag}
+                )
+                print(name, len(body), "bytes", results[f"{name}_fresh"], flush=True)
+                print(name, "304", results[f"{name}_revalidated"], flush=True)
+        for name, (body, ctype) in bodies.items():
+            bare_env = {"BARE_BODY": body.decode(), "BARE_TYPE": ctype.split(";")[0]}
+            with serve("bench.bare_app:app_factory", bare_env) as bare:
+                warm_up(bare + "/health")
+                results[f"bare_{name}"] = load(bare + "/health", connections, seconds)
+                print("bare", name, results[f"bare_{name}"], flush=True)
+
+    ratio = {
+        f"{name}_{kind}": round(
+            results[f"{name}_{kind}"]["rps"] / results[f"bare_{name}"]["rps"], 3
+        )
+        for name in ("badge", "json")
+        for kind in ("fresh", "revalidated")
+    }
+    summary = {
+        "bench": "widgets",
+        "quick": args.quick,
+        "seconds": seconds,
+        "connections": connections,
+        "waves": WAVES,
+        "rps": {key: value["rps"] for key, value in results.items()},
+        "p99_ms": {key: value["p99_ms"] for key, value in results.items()},
+        "non_2xx": {key: value["non_2xx"] for key, value in results.items()},
+        "client": results["badge_fresh"]["client"],
+        "body_bytes": {name: len(body) for name, (body, _) in bodies.items()},
+        "ratio": ratio,
+        "goal": {"revalidated_ratio": 0.5},
+        "goal_met": min(ratio["badge_revalidated"], ratio["json_revalidated"]) >= 0.5,
+    }
+    print(json.dumps(summary))
+
+
+if __name__ == "__main__":
+    main()

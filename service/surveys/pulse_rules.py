@@ -1,0 +1,167 @@
+"""The rules a pulse must satisfy, checked as a whole on create and on every change.
+
+Each rule raises InvalidInput naming the problem, so a bad pulse is a clear 400 and nothing
+is stored: live, non-overlapping teams of the org; known, live items with one core item per
+dimension asked; a window that fits inside the cadence; k >= 3 and comment_k >= k; reminders
+inside the window.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+from uuid import UUID
+
+import asyncpg
+
+from ..errors import InvalidInput
+from .schedule import cadence_days
+
+DEFAULT_REMINDERS = (3, 5)
+
+
+async def _check_teams(conn: asyncpg.Connection, org_id: UUID, team_ids: list[UUID]) -> None:
+    if len(set(team_ids)) != len(team_ids):
+        raise InvalidInput("team_ids lists a team twice.")
+    rows = await conn.fetch(
+        """SELECT id, archived_at IS NOT NULL AS archived FROM teams
+           WHERE org_id = $1 AND id = ANY($2::uuid[])""",
+        org_id,
+        team_ids,
+    )
+    found = {r["id"]: r["archived"] for r in rows}
+    unknown = [str(t) for t in team_ids if t not in found]
+    if unknown:
+        raise InvalidInput(f"Not teams of this org: {', '.join(unknown)}.")
+    archived = [str(t) for t in team_ids if found[t]]
+    if archived:
+        raise InvalidInput(f"Archived teams cannot be surveyed: {', '.join(archived)}.")
+    nested = await conn.fetch(
+        """
+        WITH RECURSIVE below AS (
+            SELECT id AS root, id FROM teams WHERE org_id = $1 AND id = ANY($2::uuid[])
+            UNION
+            SELECT b.root, t.id FROM teams t JOIN below b ON t.parent_id = b.id WHERE t.org_id = $1
+        )
+        SELECT root, id FROM below WHERE root <> id AND id = ANY($2::uuid[])
+        """,
+        org_id,
+        team_ids,
+    )
+    if nested:
+        pairs = "; ".join(f"{r['id']} is inside {r['root']}" for r in nested)
+        raise InvalidInput(f"team_ids are subtree roots and must not overlap: {pairs}.")
+
+
+async def _default_items(conn: asyncpg.Connection, org_id: UUID) -> tuple[list[str], list[str]]:
+    from .bank import builtin_items
+
+    bank = builtin_items()
+    live = {
+        r["key"]
+        for r in await conn.fetch("SELECT key FROM items WHERE org_id = $1 AND NOT retired", org_id)
+    }
+    core = [i.key for i in bank if i.core and i.key in live]
+    dims = {i.dimension for i in bank if i.key in core}
+    rotating = [i.key for i in bank if not i.core and i.dimension in dims and i.key in live]
+    return core, rotating
+
+
+async def _check_items(
+    conn: asyncpg.Connection, org_id: UUID, core: list[str], rotating: list[str], per_wave: int
+) -> None:
+    every = core + rotating
+    twice = sorted({k for k in every if every.count(k) > 1})
+    if twice:
+        raise InvalidInput(
+            f"Items listed more than once (core and rotating together): {', '.join(twice)}."
+        )
+    rows = await conn.fetch(
+        "SELECT key, dimension, retired FROM items WHERE org_id = $1 AND key = ANY($2::text[])",
+        org_id,
+        every,
+    )
+    found = {r["key"]: r for r in rows}
+    unknown = [k for k in every if k not in found]
+    if unknown:
+        raise InvalidInput(f"Unknown items for this org: {', '.join(unknown)}.")
+    retired = [k for k in every if found[k]["retired"]]
+    if retired:
+        raise InvalidInput(f"Retired items cannot be used: {', '.join(retired)}.")
+    core_dims = [found[k]["dimension"] for k in core]
+    doubled = sorted({d for d in core_dims if core_dims.count(d) > 1})
+    if doubled:
+        raise InvalidInput(
+            f"One core item per dimension; more than one given for: {', '.join(doubled)}."
+        )
+    uncovered = sorted({found[k]["dimension"] for k in rotating} - set(core_dims))
+    if uncovered:
+        raise InvalidInput(
+            "Every dimension asked needs a core item so its trend stays comparable; "
+            f"none given for: {', '.join(uncovered)}."
+        )
+    if per_wave < len(core):
+        raise InvalidInput(
+            f"items_per_wave ({per_wave}) is smaller than the {len(core)} core items."
+        )
+    if per_wave > len(every):
+        raise InvalidInput(
+            f"items_per_wave ({per_wave}) is more than the {len(every)} items given."
+        )
+    if rotating and per_wave == len(core):
+        raise InvalidInput(
+            f"With {per_wave} items per wave and {len(core)} core items, "
+            "rotating items never come round."
+        )
+
+
+def _check_schedule(values: dict[str, Any]) -> None:
+    cadence, weeks, open_days = values["cadence"], values["cadence_weeks"], values["open_days"]
+    if cadence == "every_n_weeks" and weeks < 2:
+        raise InvalidInput(
+            "An every_n_weeks cadence needs cadence_weeks of 2 or more (or use weekly)."
+        )
+    if cadence != "every_n_weeks" and weeks != 1:
+        raise InvalidInput("cadence_weeks only applies to the every_n_weeks cadence.")
+    length = cadence_days(cadence, weeks)
+    if open_days > length:
+        raise InvalidInput(
+            f"open_days ({open_days}) is longer than the cadence ({length} days): "
+            "a wave would still be open when the next one starts."
+        )
+    if values["comment_k"] < values["k"]:
+        raise InvalidInput(f"comment_k ({values['comment_k']}) must be at least k ({values['k']}).")
+    reminders = values["reminder_days"]
+    late = [d for d in reminders if d >= open_days]
+    if late:
+        raise InvalidInput(
+            f"Reminder days must fall inside the {open_days}-day window; not {late}."
+        )
+    if len(set(reminders)) != len(reminders):
+        raise InvalidInput("A reminder day is listed twice.")
+    starts = values["starts_at"]
+    if starts.tzinfo is None:
+        raise InvalidInput("starts_at needs a time zone (e.g. 2026-01-05T09:00:00+01:00).")
+
+
+async def validate_pulse(
+    conn: asyncpg.Connection, org_id: UUID, values: dict[str, Any]
+) -> dict[str, Any]:
+    """Fill in the defaults left open (None) and check every rule; return the final values."""
+    if values["core_items"] is None:
+        values["core_items"], default_rotating = await _default_items(conn, org_id)
+        if values["rotating_items"] is None:
+            values["rotating_items"] = default_rotating
+    values["rotating_items"] = values["rotating_items"] or []
+    if values["reminder_days"] is None:
+        values["reminder_days"] = [d for d in DEFAULT_REMINDERS if d < values["open_days"]]
+    values["reminder_days"] = sorted(values["reminder_days"])
+    values["starts_at"] = values["starts_at"] or datetime.now(UTC)
+    if values["cadence_weeks"] is None:
+        values["cadence_weeks"] = 2 if values["cadence"] == "every_n_weeks" else 1
+    _check_schedule(values)
+    await _check_teams(conn, org_id, values["team_ids"])
+    await _check_items(
+        conn, org_id, values["core_items"], values["rotating_items"], values["items_per_wave"]
+    )
+    return values
