@@ -26,6 +26,7 @@ import os
 import re
 import secrets
 import shutil
+import signal
 import subprocess
 import sys
 import tempfile
@@ -60,9 +61,11 @@ LUA = r"""
 local tokens = {}
 local issued, answered, stop_after = 0, 0, 0
 local body = os.getenv("SUBMIT_BODY")
+local marker = nil
 init = function(args)
   for line in io.lines(args[1]) do tokens[#tokens + 1] = line end
   stop_after = #tokens - tonumber(args[2])
+  marker = args[3]
 end
 request = function()
   issued = issued + 1
@@ -72,7 +75,11 @@ request = function()
 end
 response = function(status, headers, body)
   answered = answered + 1
-  if answered >= stop_after then wrk.thread:stop() end
+  if answered == stop_after then
+    -- Tell the runner we are done (it interrupts wrk, which then reports the real runtime).
+    io.open(marker, "w"):close()
+    wrk.thread:stop()
+  end
 end
 """
 
@@ -250,10 +257,23 @@ def http_wrk(base: str, tokens: list[str], answers: dict[str, int]) -> dict[str,
     body = json.dumps({"answers": answers})
     argv = ["wrk", "-t", "1", "-c", str(CONNECTIONS), "-d", "120s", "--latency"]
     argv += ["-s", str(folder / "submit.lua"), base, "--", str(folder / "tokens.txt")]
-    argv.append(str(CONNECTIONS))
-    out = subprocess.run(
-        argv, capture_output=True, text=True, check=True, env={**os.environ, "SUBMIT_BODY": body}
-    ).stdout
+    marker = folder / "done"
+    argv += [str(CONNECTIONS), str(marker)]
+    # wrk sleeps for its whole -d even when every thread stopped; SIGINT ends the sleep and
+    # it then reports the real elapsed time.
+    proc = subprocess.Popen(
+        argv,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env={**os.environ, "SUBMIT_BODY": body},
+    )
+    while proc.poll() is None and not marker.exists():
+        time.sleep(0.01)
+    proc.send_signal(signal.SIGINT)
+    out, err = proc.communicate(timeout=30)
+    if "requests in" not in out:
+        raise RuntimeError(f"wrk failed: {err or out}")
     requests = int(re.search(r"(\d+) requests in", out).group(1))  # type: ignore[union-attr]
     bad = re.search(r"Non-2xx or 3xx responses:\s+(\d+)", out)
     return {

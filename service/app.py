@@ -30,7 +30,7 @@ from .errors import EXCEPTION_HANDLERS, problem_plugin
 from .observe import ObserveMiddleware, configure_logging
 from .ratelimit import AuthFailureLimiter
 from .settings import Settings, get_settings
-from .surveys import delivery_status, directory, importer, pulses, questions
+from .surveys import delivery_status, directory, importer, people, pulses, questions
 from .surveys import respond as survey_respond
 from .surveys import waves as survey_waves
 
@@ -52,6 +52,7 @@ def redis_client(url: str) -> ArqRedis:
 def _routes(settings: Settings) -> list[Any]:
     routes: list[Any] = [*health.ROUTES, *admin.ROUTES]
     routes += directory.ROUTES
+    routes += people.ROUTES
     routes += importer.ROUTES
     routes += pulses.ROUTES
     routes += questions.ROUTES

@@ -133,8 +133,7 @@ def run_dev(settings: Settings, host: str, port: int, with_worker: bool = True) 
             public = f"http://{host}:{port}"
         env["PUBLIC_BASE_URL"] = public
         applied = asyncio.run(run_migrations(dsn))
-        demo = _seed(dsn, settings, folder)
-
+        # Children import the app while the demo data is written: start-up overlaps.
         children.append(subprocess.Popen(granian_argv(host, port), env=env, start_new_session=True))
         if with_worker:
             children.append(
@@ -142,6 +141,7 @@ def run_dev(settings: Settings, host: str, port: int, with_worker: bool = True) 
                     [sys.executable, "-m", "service.cli", "worker"], env=env, start_new_session=True
                 )
             )
+        demo = _seed(dsn, settings, folder)
         base = f"http://{host}:{port}"
         _wait_ready(base, children[0])
         elapsed = time.monotonic() - started

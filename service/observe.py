@@ -7,8 +7,9 @@ respondent or widget token can never reach a log line or a metric label.
 
 from __future__ import annotations
 
+import contextvars
+import os
 import re
-import secrets
 import time
 from typing import Any
 
@@ -46,6 +47,32 @@ _BASE_HEADERS = [
     (b"permissions-policy", b"interest-cohort=(), camera=(), microphone=(), geolocation=()"),
 ]
 _REQUEST_ID_OK = re.compile(rb"^[A-Za-z0-9._-]{1,64}$")
+_DEFAULT_CSP = (b"content-security-policy", DEFAULT_CSP.encode())
+_SCHEMA_CSP = (b"content-security-policy", SCHEMA_CSP.encode())
+_REQUEST_ID_VAR = contextvars.ContextVar[str | None]("structlog_request_id", default=None)
+
+
+class _Children:
+    """labels() resolves a child through a lock and a dict each call; keep our own map."""
+
+    def __init__(self) -> None:
+        self.counters: dict[tuple[str, str, int], Any] = {}
+        self.histograms: dict[tuple[str, str], Any] = {}
+
+    def record(self, method: str, route: str, status: int, elapsed: float) -> None:
+        key = (method, route, status)
+        counter = self.counters.get(key)
+        if counter is None:
+            counter = self.counters[key] = REQUESTS.labels(method, route, str(status))
+        counter.inc()
+        hkey = (method, route)
+        histogram = self.histograms.get(hkey)
+        if histogram is None:
+            histogram = self.histograms[hkey] = LATENCY.labels(method, route)
+        histogram.observe(elapsed)
+
+
+_METRICS = _Children()
 
 
 def _route_of(scope: Scope) -> str:
@@ -69,13 +96,15 @@ class ObserveMiddleware:
                 request_id = value
                 break
         if not request_id:
-            request_id = secrets.token_hex(8).encode()
-        scope.setdefault("state", {})["request_id"] = request_id.decode()
-        # Every log line written while handling this request carries its id.
-        structlog.contextvars.bind_contextvars(request_id=request_id.decode())
+            request_id = os.urandom(8).hex().encode()
+        rid = request_id.decode()
+        scope.setdefault("state", {})["request_id"] = rid
+        # Every log line written while handling this request carries its id (structlog's
+        # merge_contextvars reads this variable).
+        token = _REQUEST_ID_VAR.set(rid)
         status_holder = [500]
         start = time.perf_counter()
-        is_schema = scope["path"].startswith("/schema")
+        csp = _SCHEMA_CSP if scope["path"].startswith("/schema") else _DEFAULT_CSP
 
         async def send_wrapper(message: Message) -> None:
             if message["type"] == "http.response.start":
@@ -86,8 +115,7 @@ class ObserveMiddleware:
                     if name not in present:
                         headers.append((name, value))
                 if b"content-security-policy" not in present:
-                    csp = SCHEMA_CSP if is_schema else DEFAULT_CSP
-                    headers.append((b"content-security-policy", csp.encode()))
+                    headers.append(csp)
                 headers.append((b"x-request-id", request_id))
                 message["headers"] = headers
             await send(message)
@@ -99,12 +127,11 @@ class ObserveMiddleware:
             route = _route_of(scope)
             method = scope["method"]
             status = status_holder[0]
-            REQUESTS.labels(method, route, str(status)).inc()
-            LATENCY.labels(method, route).observe(elapsed)
+            _METRICS.record(method, route, status, elapsed)
             log.info(
                 "request", method=method, route=route, status=status, ms=round(elapsed * 1000, 2)
             )
-            structlog.contextvars.clear_contextvars()
+            _REQUEST_ID_VAR.reset(token)
 
 
 def metrics_body() -> tuple[bytes, str]:

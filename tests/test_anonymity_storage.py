@@ -47,7 +47,9 @@ async def dump(pool: asyncpg.Pool, table: str, wave_id: UUID) -> list[dict[str, 
     return [dict(r) for r in rows]
 
 
-async def run_wave(client: Any, pool: asyncpg.Pool, org: Org, wave_id: UUID, keys: list[str]) -> dict[str, Any]:
+async def run_wave(
+    client: Any, pool: asyncpg.Pool, org: Org, wave_id: UUID, keys: list[str]
+) -> dict[str, Any]:
     """Submit N responses in a random, known order; return what the test knows about them."""
     invitations = await pool.fetch(
         "SELECT id FROM invitations WHERE wave_id = $1 ORDER BY random() LIMIT $2", wave_id, N
@@ -145,12 +147,35 @@ async def test_sorting_by_any_column_gives_the_attacker_nothing_either(
 
 
 _IDENTIFYING_NAME = (
-    "person", "people", "token", "invitation", "email", "ip", "addr", "agent", "user",
-    "time", "date", "_at", "created", "submitted", "seq", "session", "cookie",
+    "person",
+    "people",
+    "token",
+    "invitation",
+    "email",
+    "ip",
+    "addr",
+    "agent",
+    "user",
+    "time",
+    "date",
+    "_at",
+    "created",
+    "submitted",
+    "seq",
+    "session",
+    "cookie",
 )
 _IDENTIFYING_TYPE = {
-    "timestamp with time zone", "timestamp without time zone", "date", "time without time zone",
-    "time with time zone", "interval", "inet", "cidr", "macaddr", "bytea",
+    "timestamp with time zone",
+    "timestamp without time zone",
+    "date",
+    "time without time zone",
+    "time with time zone",
+    "interval",
+    "inet",
+    "cidr",
+    "macaddr",
+    "bytea",
 }
 
 
@@ -167,12 +192,21 @@ async def test_the_anonymous_tables_have_no_column_that_could_hold_who_or_when(
     )
     found = {(c["table_name"], c["column_name"]) for c in columns}
     assert found == {
-        ("ballots", "org_id"), ("ballots", "wave_id"), ("ballots", "team_id"),
-        ("ballots", "answers"), ("ballots", "comment"),
-        ("responses", "org_id"), ("responses", "wave_id"), ("responses", "id"),
-        ("responses", "team_id"), ("responses", "answers"),
-        ("comments", "org_id"), ("comments", "wave_id"), ("comments", "id"),
-        ("comments", "team_id"), ("comments", "body"),
+        ("ballots", "org_id"),
+        ("ballots", "wave_id"),
+        ("ballots", "team_id"),
+        ("ballots", "answers"),
+        ("ballots", "comment"),
+        ("responses", "org_id"),
+        ("responses", "wave_id"),
+        ("responses", "id"),
+        ("responses", "team_id"),
+        ("responses", "answers"),
+        ("comments", "org_id"),
+        ("comments", "wave_id"),
+        ("comments", "id"),
+        ("comments", "team_id"),
+        ("comments", "body"),
     }
     for c in columns:
         name = c["column_name"]
@@ -201,8 +235,11 @@ async def test_a_ballot_holds_only_wave_team_answers_and_comment(
     assert r.status_code == 201
     row = dict(await pool.fetchrow("SELECT * FROM ballots"))
     assert row == {
-        "org_id": org.id, "wave_id": w.wave_id, "team_id": w.teams["Platform"],
-        "answers": answers, "comment": "hello",
+        "org_id": org.id,
+        "wave_id": w.wave_id,
+        "team_id": w.teams["Platform"],
+        "answers": answers,
+        "comment": "hello",
     }
     everything = repr(row)
     assert "Spy" not in everything and "203.0.113.9" not in everything

@@ -9,7 +9,8 @@ from uuid import UUID, uuid4
 import msgspec
 import pytest
 
-from service.surveys.directory import PersonIn, PersonOut, TeamIn, TeamNode, TeamOut, TeamPage
+from service.surveys.directory import TeamIn, TeamNode, TeamOut, TeamPage
+from service.surveys.people import PersonIn, PersonOut
 from tests.conftest import Org
 from tests.factories import make_leader_headers, make_people, make_team_tree
 

@@ -11,7 +11,7 @@ from typing import Any
 import msgspec
 import pytest
 
-from service.surveys import importer
+from service.surveys import importer, people_csv
 from service.surveys.importer import ImportReport
 from tests.conftest import ROOT, Org
 from tests.factories import make_leader_headers, make_people, make_team_tree
@@ -275,7 +275,7 @@ async def test_a_file_over_the_size_limit_is_413(client: Any, org: Org, pool: An
 async def test_more_rows_than_the_limit_is_413(
     client: Any, org: Org, pool: Any, monkeypatch: Any
 ) -> None:
-    monkeypatch.setattr(importer, "MAX_ROWS", 2)
+    monkeypatch.setattr(people_csv, "MAX_ROWS", 2)
     r = await _import(client, org, GOOD)
     assert r.status_code == 413 and "more than 2 people" in r.json()["detail"]
     assert await pool.fetchval("SELECT count(*) FROM people") == 0

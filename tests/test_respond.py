@@ -329,9 +329,11 @@ async def test_tokens_never_reach_a_log_line(
 
     captured = structlog.testing.CapturingLogger()
     for module in (observe, errors, waves):
-        monkeypatch.setattr(module, "log", structlog.wrap_logger(
-            captured, processors=[], wrapper_class=structlog.BoundLogger
-        ))
+        monkeypatch.setattr(
+            module,
+            "log",
+            structlog.wrap_logger(captured, processors=[], wrapper_class=structlog.BoundLogger),
+        )
     w = await open_test_wave(pool, org.id)
     await client.get(f"/s/{w.tokens[0]}")
     await client.post(f"/s/{w.tokens[0]}", content=b"garbage\xff", headers=FORM)

@@ -52,7 +52,9 @@ async def test_opening_freezes_subtree_members_and_thresholds(pool: asyncpg.Pool
     assert team_of == teams["SRE"]
 
 
-async def test_each_invitation_gets_a_pending_invite_in_the_outbox(pool: asyncpg.Pool, org: Org) -> None:
+async def test_each_invitation_gets_a_pending_invite_in_the_outbox(
+    pool: asyncpg.Pool, org: Org
+) -> None:
     w = await open_test_wave(pool, org.id, people=5)
     rows = await pool.fetch(
         """SELECT o.kind, o.state FROM outbox o JOIN invitations i
@@ -88,8 +90,13 @@ async def test_closing_moves_ballots_once_and_is_idempotent(pool: asyncpg.Pool, 
     w = await open_test_wave(pool, org.id, people=4)
     for n, comment in enumerate(["good team", None, "more tea please"]):
         await pool.execute(
-            "INSERT INTO ballots (org_id, wave_id, team_id, answers, comment) VALUES ($1,$2,$3,$4,$5)",
-            org.id, w.wave_id, w.teams["Platform"], full_answers(w.item_keys, n + 1), comment,
+            """INSERT INTO ballots (org_id, wave_id, team_id, answers, comment)
+               VALUES ($1, $2, $3, $4, $5)""",
+            org.id,
+            w.wave_id,
+            w.teams["Platform"],
+            full_answers(w.item_keys, n + 1),
+            comment,
         )
     assert await close(pool, org.id, w.wave_id) is True
     assert await pool.fetchval("SELECT count(*) FROM ballots") == 0
@@ -170,9 +177,13 @@ async def test_leader_sees_waves_of_their_teams_without_invited_counts(
     one = (await client.get(f"/api/v1/waves/{w.wave_id}", headers=leader)).json()
     assert [t["name"] for t in one["teams"]] == ["Platform"]
     assert one["teams"][0]["invited"] is None
-    assert (await client.post(f"/api/v1/waves/{w.wave_id}/close", headers=leader)).status_code == 404
+    assert (
+        await client.post(f"/api/v1/waves/{w.wave_id}/close", headers=leader)
+    ).status_code == 404
     other = await make_org(pool, "Initech")
-    assert (await client.get(f"/api/v1/waves/{w.wave_id}", headers=other.headers)).status_code == 404
+    assert (
+        await client.get(f"/api/v1/waves/{w.wave_id}", headers=other.headers)
+    ).status_code == 404
 
 
 async def test_opening_survives_a_redis_outage(

@@ -1,9 +1,11 @@
 """The respondent's side: the page behind an emailed link, its form submit, and a JSON twin.
 
-Three hops from HTTP to SQL: a handler parses the input, `check_answers` applies the wave's
-rules, `submit_response` writes the sealed ballot. The submit is one statement: it marks the
-invitation responded and drops (wave, team, answers, comment) into the ballot box, nothing more,
-so a token is used exactly once however many requests race.
+Three hops from HTTP to SQL: a handler parses the input, `submit_response` runs ONE statement
+that checks the token, the wave and the answers, marks the invitation responded and drops
+(wave, team, answers, comment) into the ballot box, nothing more; so a token is used exactly once
+however many requests race, and a good submit costs one round trip. Only when that statement
+refuses does `explain_refusal`-style code look the invitation up (`find_invitation`) and say why,
+with `check_answers` as the authority on what a valid submission is.
 
 Oracles: an unknown token and a used token get the same page, byte for byte and with the same
 status, in a language chosen only from the request (never the person's locale, which would tell
@@ -92,6 +94,36 @@ RETURNING true
 """
 
 
+# The whole good-path submit in one statement. The answer checks mirror `check_answers`
+# (every wave item answered, nothing else, each within its scale); whatever this refuses is
+# explained afterwards by the Python rules.
+_SUBMIT_CHECKED = """
+WITH target AS (
+    SELECT i.org_id, i.wave_id, i.team_id, w.item_keys
+    FROM invitations i
+    JOIN waves w ON w.org_id = i.org_id AND w.id = i.wave_id
+    WHERE i.token_hash = $1 AND NOT i.responded AND w.state = 'open' AND w.closes_at > now()
+    FOR KEY SHARE OF w
+), fits AS (
+    SELECT t.org_id, t.wave_id FROM target t
+    WHERE (SELECT count(*) FROM jsonb_object_keys($2::jsonb)) = cardinality(t.item_keys)
+      AND (SELECT count(*) FROM items it
+           WHERE it.org_id = t.org_id AND it.key = ANY (t.item_keys)
+             AND jsonb_typeof($2::jsonb -> it.key) = 'number'
+             AND ($2::jsonb ->> it.key)::numeric BETWEEN it.scale_min AND it.scale_max
+          ) = cardinality(t.item_keys)
+), used AS (
+    UPDATE invitations i SET responded = true
+    FROM fits f
+    WHERE i.token_hash = $1 AND NOT i.responded AND i.org_id = f.org_id AND i.wave_id = f.wave_id
+    RETURNING i.org_id, i.wave_id, i.team_id
+)
+INSERT INTO ballots (org_id, wave_id, team_id, answers, comment)
+SELECT org_id, wave_id, team_id, $2, $3 FROM used
+RETURNING true
+"""
+
+
 async def find_invitation(conn: asyncpg.Connection | asyncpg.Pool, token: str) -> Invitation | None:
     """The invitation behind a token, or None for a malformed or unknown one (no query then)."""
     if not is_well_formed(token):
@@ -124,25 +156,51 @@ def check_answers(
         in_scale = isinstance(value, int) and item["min"] <= value <= item["max"]
         if not in_scale or isinstance(value, bool):
             errors[key] = "err_range"
-    if comment:
-        if len(comment) > COMMENT_MAX:
-            errors["comment"] = "err_comment_long"
-        elif _CONTROL.search(comment):
-            errors["comment"] = "err_comment_control"
-        elif _MARKUP.search(comment):
-            errors["comment"] = "err_comment_markup"
+    problem = comment_problem(comment)
+    if problem:
+        errors["comment"] = problem
     return errors
 
 
+def comment_problem(comment: str | None) -> str | None:
+    """The error key for a comment that may not be stored (checked before any query)."""
+    if not comment:
+        return None
+    if len(comment) > COMMENT_MAX:
+        return "err_comment_long"
+    if _CONTROL.search(comment):
+        return "err_comment_control"
+    if _MARKUP.search(comment):
+        return "err_comment_markup"
+    return None
+
+
 async def submit_response(
+    conn: asyncpg.Connection | asyncpg.Pool,
+    token: str,
+    answers: dict[str, int],
+    comment: str | None,
+) -> bool:
+    """Store one sealed ballot in one statement; False (nothing written) when the token is
+    unknown or spent, the wave is not open, or the answers do not fit the wave's items.
+
+    The comment must already have passed `comment_problem`.
+    """
+    if not is_well_formed(token):
+        return False
+    return bool(await conn.fetchval(_SUBMIT_CHECKED, token_hash(token), answers, comment or None))
+
+
+async def store_checked_ballot(
     conn: asyncpg.Connection | asyncpg.Pool,
     token: str,
     inv: Invitation,
     answers: dict[str, int],
     comment: str | None,
 ) -> bool:
-    """Store one sealed ballot for a checked submission; False when the token is spent or the
-    wave closed in the meantime (nothing is written then)."""
+    """Store a ballot that `check_answers` accepted for `inv` (the fallback when the SQL check of
+    `submit_response` is stricter, e.g. an item edited mid-wave); False if the token got spent
+    or the wave closed meanwhile."""
     stored = await conn.fetchval(
         _SUBMIT, token_hash(token), inv.org_id, inv.wave_id, answers, comment or None
     )
@@ -250,21 +308,32 @@ def _parse_form(body: bytes) -> tuple[dict[str, str], str] | None:
 async def respond_submit(request: Request[Any, Any, Any], state: State, token: str) -> Template:
     media = request.headers.get("content-type", "").split(";")[0].strip().lower()
     body = await request.body()
+    parsed = None
+    if media != "application/x-www-form-urlencoded":
+        status = 415
+    elif len(body) > FORM_MAX_BYTES:
+        status = 413
+    else:
+        status = 400
+        parsed = _parse_form(body)
     async with state.pool.acquire() as conn:
+        if parsed is not None:
+            values, comment = parsed
+            answers = _as_ints(values)
+            if (
+                answers is not None
+                and comment_problem(comment) is None
+                and await submit_response(conn, token, answers, comment)
+            ):
+                # The form posts to ?lang=..., so the request names the page's language.
+                return _message("thanks", i18n.pick_locale(_request_locale(request)), 200)
+        # Refused or unreadable: find out why and tell the person.
         inv = await find_invitation(conn, token)
         if inv is None or (inv.responded and inv.is_open):
             return _unavailable(request)
         locale = i18n.pick_locale(_request_locale(request), inv.locale)
         if not inv.is_open:
             return _message("closed", locale, 410)
-        parsed = None
-        if media != "application/x-www-form-urlencoded":
-            status = 415
-        elif len(body) > FORM_MAX_BYTES:
-            status = 413
-        else:
-            status = 400
-            parsed = _parse_form(body)
         if parsed is None:
             return _form(inv, locale, errors={"form": "err_form"}, status=status)
         values, comment = parsed
@@ -275,9 +344,15 @@ async def respond_submit(request: Request[Any, Any, Any], state: State, token: s
         if errors:
             return _form(inv, locale, values=values, comment=comment, errors=errors, status=422)
         answers = {k: int(v) for k, v in values.items()}
-        if not await submit_response(conn, token, inv, answers, comment):
+        if not await store_checked_ballot(conn, token, inv, answers, comment):
             return await _after_race(request, conn, token)
     return _message("thanks", locale, 200)
+
+
+def _as_ints(values: Mapping[str, str]) -> dict[str, int] | None:
+    if not all(_INTEGER.fullmatch(v) for v in values.values()):
+        return None
+    return {k: int(v) for k, v in values.items()}
 
 
 async def _after_race(
@@ -342,14 +417,20 @@ async def respond_json(
         raise InvalidInput(f"The body does not match the schema: {exc}") from None
     except (msgspec.DecodeError, UnicodeDecodeError):
         raise InvalidInput("The body is not valid UTF-8 JSON.") from None
+    comment = (data.comment or "").replace("\r\n", "\n").strip() or None
+    answers = dict(data.answers)
     async with state.pool.acquire() as conn:
+        if comment_problem(comment) is None and await submit_response(
+            conn, token, answers, comment
+        ):
+            return Response(RespondOut(), status_code=201, headers=NO_STORE)
+        # Refused: find out why and say so.
         inv = await find_invitation(conn, token)
         if inv is None or (inv.responded and inv.is_open):
             raise NotFound(_UNAVAILABLE)
         if not inv.is_open:
             raise Gone(_CLOSED)
-        comment = (data.comment or "").replace("\r\n", "\n").strip() or None
-        errors = check_answers(inv, data.answers, comment)
+        errors = check_answers(inv, answers, comment)
         if errors:
             raise UnprocessableEntity(
                 "Some answers cannot be accepted; nothing was stored.",
@@ -358,7 +439,7 @@ async def respond_json(
                     for f, e in sorted(errors.items())
                 ],
             )
-        if not await submit_response(conn, token, inv, dict(data.answers), comment):
+        if not await store_checked_ballot(conn, token, inv, answers, comment):
             after = await find_invitation(conn, token)
             if after is not None and not after.is_open:
                 raise Gone(_CLOSED)

@@ -74,6 +74,8 @@ CREATE TABLE pulses (
     PRIMARY KEY (org_id, id),
     CHECK (comment_k >= k)
 );
+-- The scheduler's question, every minute: which active pulses are due?
+CREATE INDEX pulses_due ON pulses (next_wave_at) WHERE active;
 
 -- One run of a pulse. k and comment_k are copied (locked) when it opens.
 CREATE TABLE waves (
