@@ -1,9 +1,9 @@
 """Submit benchmark: respondent submits per second over HTTP beside the raw SQL ceiling.
 
 Seeds one org with a large team and two open waves (one per pulse), then
-  - raw:  64 concurrent asyncio tasks doing exactly what a submit does in the app
-          (find_invitation, check_answers, submit_response) on an asyncpg pool of the app's
-          size, in this process;
+  - raw:  64 concurrent asyncio tasks doing exactly what a good submit does in the app
+          (comment_problem, then submit_response: one statement) on an asyncpg pool of the
+          app's size, in this process;
   - http: the app served by granian (production flags, service/serve.py) in a subprocess,
           driven by `wrk` (a C client, so the load generator leaves the server its CPU) with 64
           keep-alive connections, each request a JSON submit with a fresh token
@@ -49,7 +49,7 @@ from service.migrate import migrate  # noqa: E402
 from service.orgs import create_org  # noqa: E402
 from service.serve import granian_argv  # noqa: E402
 from service.surveys.bank import builtin_items, install_builtin_items  # noqa: E402
-from service.surveys.respond import check_answers, find_invitation, submit_response  # noqa: E402
+from service.surveys.respond import comment_problem, submit_response  # noqa: E402
 from service.surveys.tokens import token_for  # noqa: E402
 from service.surveys.waves import open_wave  # noqa: E402
 
@@ -179,11 +179,8 @@ async def raw_ceiling(dsn: str, tokens: list[str], answers: dict[str, int]) -> d
         for token in todo:
             t0 = time.perf_counter()
             async with pool.acquire() as conn:
-                inv = await find_invitation(conn, token)
-                ok = (
-                    inv is not None
-                    and not check_answers(inv, answers, None)
-                    and await submit_response(conn, token, inv, answers, None)
+                ok = comment_problem(None) is None and await submit_response(
+                    conn, token, answers, None
                 )
             latencies.append(time.perf_counter() - t0)
             failed += not ok

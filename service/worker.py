@@ -87,6 +87,8 @@ async def _run(options: dict[str, Any]) -> None:
     worker = Worker(**options)
     try:
         await worker.async_run()
+    except asyncio.CancelledError:
+        pass  # SIGTERM/SIGINT: arq cancels its main task to stop; that is a clean exit
     finally:
         await worker.close()
 

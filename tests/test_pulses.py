@@ -210,6 +210,23 @@ async def test_deactivated_pulse_is_no_longer_scheduled(client: Any, org: Org, p
     assert active == []
 
 
+async def test_a_resumed_pulse_continues_at_its_next_slot_after_now(
+    client: Any, org: Org, pool: Any
+) -> None:
+    t = await make_team_tree(pool, org.id, ["Eng"])
+    start = datetime.now(UTC) - timedelta(days=10, hours=1)
+    pulse_id = await make_pulse(pool, org.id, [t["Eng"]], cadence="weekly", starts_at=start)
+    _pulse(await client.post(f"{API}/{pulse_id}/deactivate", headers=org.headers))
+    p = _pulse(await client.post(f"{API}/{pulse_id}/activate", headers=org.headers))
+    assert p.active and p.next_wave_at == start + timedelta(weeks=2)
+    # A pulse whose items were retired meanwhile cannot resume until it is fixed.
+    _pulse(await client.post(f"{API}/{pulse_id}/deactivate", headers=org.headers))
+    await pool.execute("UPDATE items SET retired = true WHERE key = 'ps.risk'")
+    r = await client.post(f"{API}/{pulse_id}/activate", headers=org.headers)
+    assert r.status_code == 400 and "ps.risk" in r.json()["detail"]
+    assert await pool.fetchval("SELECT active FROM pulses") is False
+
+
 async def test_a_key_of_another_org_gets_404_on_a_pulse(
     client: Any, org: Org, other_org: Org, pool: Any
 ) -> None:
@@ -222,6 +239,7 @@ async def test_a_key_of_another_org_gets_404_on_a_pulse(
         await client.patch(f"{API}/{pulse_id}", json={"name": "X"}, headers=theirs)
     ).status_code == 404
     assert (await client.post(f"{API}/{pulse_id}/deactivate", headers=theirs)).status_code == 404
+    assert (await client.post(f"{API}/{pulse_id}/activate", headers=theirs)).status_code == 404
     assert (await client.get(API, headers=theirs)).json() == []
     assert await pool.fetchval("SELECT (name, active)::text FROM pulses") == '("Team pulse",t)'
 
@@ -248,6 +266,7 @@ async def test_leaders_read_the_pulses_that_reach_their_teams_and_change_none(
         ("post", API, {"json": {"name": "Mine", "team_ids": [str(t["Platform"])]}}),
         ("patch", f"{API}/{pulse_id}", {"json": {"name": "Mine"}}),
         ("post", f"{API}/{pulse_id}/deactivate", {}),
+        ("post", f"{API}/{pulse_id}/activate", {}),
         ("get", f"{API}/{pulse_id}/schedule", {}),
     ):
         r = await getattr(client, method)(path, headers=platform_lead, **kwargs)

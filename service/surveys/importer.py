@@ -21,6 +21,7 @@ would do.
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Iterator
 from typing import Any
 from uuid import UUID
@@ -32,7 +33,7 @@ from litestar.datastructures import State
 from litestar.di import Provide
 
 from ..auth import Principal, provide_principal
-from ..errors import CandorError, PayloadTooLarge
+from ..errors import CandorError, Conflict, PayloadTooLarge
 from .directory import lock_directory
 from .people_csv import TEAM_ID, ProgressFn, Row, RowErrors, parse_people_csv
 
@@ -163,7 +164,8 @@ async def import_people(
         raise PayloadTooLarge(
             f"The file is larger than {MAX_IMPORT_BYTES // 1_048_576} MiB; split it into parts."
         )
-    rows, errors = parse_people_csv(data, progress)
+    # Parsing is CPU work; off the event loop, other requests keep being served meanwhile.
+    rows, errors = await asyncio.to_thread(parse_people_csv, data, progress)
     tx = conn.transaction()
     await tx.start()
     try:
@@ -197,8 +199,12 @@ async def import_people(
                     WHERE (org_id, id) IN (SELECT p.org_id, p.id {_MISSING})""",
                 org_id,
             )
-        await conn.execute(_UPDATE, org_id)
-        await conn.execute(_INSERT, org_id)
+        try:
+            await conn.execute(_UPDATE, org_id)
+            await conn.execute(_INSERT, org_id)
+        except asyncpg.UniqueViolationError:
+            # Only possible when a person was added through the API during the import.
+            raise Conflict("The directory changed during the import; run it again.") from None
         if progress:
             progress("writing", len(rows), len(rows))
     except BaseException:

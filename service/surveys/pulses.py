@@ -1,9 +1,9 @@
 """Pulses: which teams are asked which items how often, with what anonymity thresholds.
 
-The admin API creates, lists, reads, changes and deactivates pulses; leaders read the pulses
-that reach into their subtrees. The rules live in pulse_rules.py; the pure schedule the wave
-opener and the scheduler use (`items_for_wave`, `next_wave_at`) lives in schedule.py and is
-re-exported here.
+The admin API creates, lists, reads, changes, deactivates and resumes pulses; leaders read
+the pulses that reach into their subtrees. The rules live in pulse_rules.py; the pure schedule
+the wave opener and the scheduler use (`items_for_wave`, `next_wave_at`) lives in schedule.py
+and is re-exported here.
 """
 
 from __future__ import annotations
@@ -196,6 +196,30 @@ async def deactivate_pulse(conn: asyncpg.Connection, org_id: UUID, pulse_id: UUI
     return _pulse(row)
 
 
+async def activate_pulse(conn: asyncpg.Connection, org_id: UUID, pulse_id: UUID) -> PulseOut:
+    """Resume a pulse at its next slot from now; its teams and items are checked again first."""
+    async with conn.transaction():
+        row = await conn.fetchrow(
+            f"SELECT {_COLS} FROM pulses WHERE org_id = $1 AND id = $2 FOR UPDATE", org_id, pulse_id
+        )
+        if row is None:
+            raise NotFound("No such pulse.")
+        values = await validate_pulse(conn, org_id, {f: row[f] for f in _WRITABLE})
+        now = await conn.fetchval("SELECT now()")
+        updated = await conn.fetchrow(
+            f"""
+            UPDATE pulses SET active = true, next_wave_at = coalesce(
+                CASE WHEN active THEN next_wave_at END, $3)
+            WHERE org_id = $1 AND id = $2 RETURNING {_COLS}
+            """,
+            org_id,
+            pulse_id,
+            next_wave_at(_Schedule(values), now),
+        )
+    assert updated is not None
+    return _pulse(updated)
+
+
 async def _leader_view(
     conn: asyncpg.Connection, who: Principal, pulses: list[PulseOut]
 ) -> list[PulseOut]:
@@ -308,6 +332,16 @@ class PulseController(Controller):
         who.require_admin()
         async with state.pool.acquire() as conn:
             return await deactivate_pulse(conn, who.org_id, pulse_id)
+
+    @post(
+        "/{pulse_id:uuid}/activate",
+        summary="Resume a deactivated pulse at its next slot (admin)",
+        status_code=200,
+    )
+    async def activate(self, state: State, who: Principal, pulse_id: UUID) -> PulseOut:
+        who.require_admin()
+        async with state.pool.acquire() as conn:
+            return await activate_pulse(conn, who.org_id, pulse_id)
 
 
 ROUTES = [PulseController]

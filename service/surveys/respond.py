@@ -4,8 +4,8 @@ Three hops from HTTP to SQL: a handler parses the input, `submit_response` runs 
 that checks the token, the wave and the answers, marks the invitation responded and drops
 (wave, team, answers, comment) into the ballot box, nothing more; so a token is used exactly once
 however many requests race, and a good submit costs one round trip. Only when that statement
-refuses does `explain_refusal`-style code look the invitation up (`find_invitation`) and say why,
-with `check_answers` as the authority on what a valid submission is.
+refuses does the handler look the invitation up (`find_invitation`) and say why, with
+`check_answers` as the authority on what a valid submission is.
 
 Oracles: an unknown token and a used token get the same page, byte for byte and with the same
 status, in a language chosen only from the request (never the person's locale, which would tell
