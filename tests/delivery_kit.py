@@ -57,13 +57,15 @@ class Smtp:
     drop_first: int = 0  # close the connection during the first N DATA commands
     delay: float = 0.0  # seconds to wait before accepting each message
 
-    async def handle_RCPT(self, server: Any, session: Any, envelope: Any, address: str, options: Any) -> str:  # noqa: N802, E501
+    async def handle_RCPT(
+        self, server: Any, session: Any, envelope: Any, address: str, options: Any
+    ) -> str:
         if address in self.reject:
             return "550 5.1.1 No such user here"
         envelope.rcpt_tos.append(address)
         return "250 OK"
 
-    async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:  # noqa: N802
+    async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
         self.calls += 1
         n = self.calls
         if n <= self.fail_first:
@@ -76,7 +78,9 @@ class Smtp:
             return "421 closing"
         if self.delay:
             await asyncio.sleep(self.delay)
-        msg = message_from_bytes(envelope.original_content or envelope.content, policy=policy.default)
+        msg = message_from_bytes(
+            envelope.original_content or envelope.content, policy=policy.default
+        )
         assert isinstance(msg, EmailMessage)
         self.received.append(msg)
         return "250 OK queued"

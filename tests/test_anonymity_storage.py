@@ -48,11 +48,11 @@ async def dump(pool: asyncpg.Pool, table: str, wave_id: UUID) -> list[dict[str, 
 
 
 async def run_wave(
-    client: Any, pool: asyncpg.Pool, org: Org, wave_id: UUID, keys: list[str]
+    client: Any, pool: asyncpg.Pool, org: Org, wave_id: UUID, keys: list[str], n: int = N
 ) -> dict[str, Any]:
     """Submit N responses in a random, known order; return what the test knows about them."""
     invitations = await pool.fetch(
-        "SELECT id FROM invitations WHERE wave_id = $1 ORDER BY random() LIMIT $2", wave_id, N
+        "SELECT id FROM invitations WHERE wave_id = $1 ORDER BY random() LIMIT $2", wave_id, n
     )
     order = [r["id"] for r in invitations]  # order[i] submitted i-th
     for i, inv_id in enumerate(order):
@@ -128,6 +128,31 @@ async def test_a_full_dump_after_close_links_no_invitation_to_its_response(
         assert max(abs(v) for v in values) < 0.65, (name, values)
     # Chance: Poisson with mean TRIALS (one hit per trial); a leak would give ~N per trial.
     assert matched_by_invitation_order <= TRIALS + 4 * TRIALS**0.5 + 2
+
+
+async def test_no_table_refers_to_a_response_or_comment(
+    client: Any, pool: asyncpg.Pool, org: Org
+) -> None:
+    """Every table, dumped whole: response and comment ids occur only in their own rows, and no
+    table about people or invitations holds a comment's text."""
+    w = await open_test_wave(pool, org.id, people=12)
+    await run_wave(client, pool, org, w.wave_id, w.item_keys, n=10)
+    await close(pool, org.id, w.wave_id)
+    ids = [
+        str(r["id"])
+        for r in await pool.fetch("SELECT id FROM responses UNION ALL SELECT id FROM comments")
+    ]
+    tables = [
+        r["tablename"]
+        for r in await pool.fetch("SELECT tablename FROM pg_tables WHERE schemaname = 'public'")
+    ]
+    assert {"responses", "comments", "invitations", "outbox"} <= set(tables)
+    for table in tables:
+        text = " ".join(r[0] for r in await pool.fetch(f"SELECT t::text FROM {table} t"))
+        if table not in ("responses", "comments"):
+            assert not any(i in text for i in ids), table
+        if table in ("people", "invitations", "outbox", "opt_outs", "ballots"):
+            assert "note 3" not in text, table
 
 
 async def test_sorting_by_any_column_gives_the_attacker_nothing_either(

@@ -152,6 +152,7 @@ async def test_bad_team_bodies_are_4xx_and_store_nothing(client: Any, org: Org, 
     bad: list[Any] = [
         {},
         {"name": ""},
+        {"name": "   "},
         {"name": "x" * 201},
         {"name": "x", "parent_id": "not-a-uuid"},
         {"name": "x", "parent_id": str(uuid4())},

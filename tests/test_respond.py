@@ -12,7 +12,7 @@ from urllib.parse import urlencode
 import asyncpg
 import pytest
 
-from service.surveys.respond import submit_response
+from service.surveys.submission import submit_response
 from service.surveys.tokens import token_for
 from tests.conftest import TEST_SECRET, Org
 from tests.helpers_waves import close, full_answers, open_test_wave

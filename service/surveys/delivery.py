@@ -25,7 +25,6 @@ import os
 import time
 from collections.abc import Mapping
 from dataclasses import dataclass
-from email.message import EmailMessage
 from email.utils import parseaddr
 from typing import Any, Literal
 from urllib.parse import parse_qs, unquote, urlsplit
@@ -37,7 +36,7 @@ import structlog
 
 from ..settings import Settings
 from . import outbox
-from .mail import InvalidAddress, build_message, mail_domain
+from .mail import InvalidAddress, OutgoingMail, build_message, mail_domain
 from .outbox import OutboxItem
 
 log = structlog.get_logger("candor.delivery")
@@ -146,12 +145,11 @@ class SmtpSession:
         self.client, self.sent_here = client, 0
         return client
 
-    async def send(self, msg: EmailMessage, sender: str, recipient: str) -> None:
+    async def send(self, mail: OutgoingMail, sender: str) -> None:
         client = await self._ensure()
         # The per-command timeout does not bound a server that trickles bytes; this does.
         await asyncio.wait_for(
-            client.send_message(msg, sender=sender, recipients=[recipient]),
-            self.config.smtp_timeout * 3,
+            client.sendmail(sender, [mail.recipient], mail.data), self.config.smtp_timeout * 3
         )
         self.sent_here += 1
 
@@ -192,8 +190,10 @@ class Sender:
         settings: Settings,
         config: DeliveryConfig,
         options: dict[str, Any],
+        marks: outbox.SentMarks,
     ) -> None:
         self.pool = pool
+        self.marks = marks
         self.settings = settings
         self.config = config
         self.session = SmtpSession(options, config)
@@ -226,12 +226,12 @@ class Sender:
             await outbox.mark_skipped(self.pool, item, self.claim, "already responded")
             return "skipped"
         try:
-            msg = build_message(self.settings, item)
+            mail = build_message(self.settings, item)
         except InvalidAddress as exc:
             await outbox.mark_failed(self.pool, item, self.claim, str(exc))
             return "failed"
         try:
-            await self.session.send(msg, self.envelope_from, item.email)
+            await self.session.send(mail, self.envelope_from)
         except _ServerDown as exc:
             await self._retry(item, f"SMTP server unavailable: {exc}")
             return "down"
@@ -249,7 +249,7 @@ class Sender:
             log.exception("delivery.unexpected_error", outbox_id=str(item.id))
             await self.session.close()
             return await self._retry(item, _describe(exc))
-        await outbox.mark_sent(self.pool, item, self.claim, str(msg["Message-ID"]))
+        self.marks.add(item, self.claim, mail.message_id)
         return "sent"
 
     async def _reply_error(self, item: OutboxItem, exc: BaseException) -> Outcome:
@@ -303,16 +303,23 @@ async def deliver_pending(
     )
     started = time.monotonic()
     totals: dict[str, int] = {}
-    while True:
-        senders = [Sender(pool, settings, config, options) for _ in range(config.concurrency)]
-        for counts in await asyncio.gather(*(s.run(org_id, wave_id) for s in senders)):
-            for key, value in counts.items():
-                totals[key] = totals.get(key, 0) + value
-        wait = await outbox.seconds_until_next_due(pool, org_id, wave_id)
-        left = config.max_job_seconds - (time.monotonic() - started)
-        if wait is None or wait > min(config.wait_horizon, left):
-            break
-        await asyncio.sleep(wait)
+    marks = outbox.SentMarks(pool)
+    try:
+        while True:
+            senders = [
+                Sender(pool, settings, config, options, marks) for _ in range(config.concurrency)
+            ]
+            for counts in await asyncio.gather(*(s.run(org_id, wave_id) for s in senders)):
+                for key, value in counts.items():
+                    totals[key] = totals.get(key, 0) + value
+            await marks.flush()
+            wait = await outbox.seconds_until_next_due(pool, org_id, wave_id)
+            left = config.max_job_seconds - (time.monotonic() - started)
+            if wait is None or wait > min(config.wait_horizon, left):
+                break
+            await asyncio.sleep(wait)
+    finally:
+        await asyncio.shield(marks.close())
     log.info("delivery.done", wave_id=str(wave_id), **totals)
     return totals
 

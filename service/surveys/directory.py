@@ -22,7 +22,7 @@ from litestar.params import Parameter
 from ..auth import Principal, provide_principal, require_team_in_scope, visible_team_ids
 from ..errors import Conflict, InvalidInput, NotFound
 
-Name = Annotated[str, msgspec.Meta(min_length=1, max_length=200)]
+Name = Annotated[str, msgspec.Meta(min_length=1, max_length=200, pattern=r"\S")]
 # Deliberately loose: one @, no spaces, a dot in the domain. Deliverability is the mail
 # server's business; this only catches the typos and column mix-ups of a spreadsheet.
 EMAIL_PATTERN = r"^[^@\s,;<>]+@[^@\s,;<>]+\.[^@\s,;<>.]+$"

@@ -1,6 +1,6 @@
 """Invitation and reminder emails: multipart text + HTML in the person's locale.
 
-`build_message()` turns a claimed outbox row into an EmailMessage with the personal link
+`build_message()` turns a claimed outbox row into the bytes of one email with the personal link
 (`{PUBLIC_BASE_URL}/s/{token}`, the token derived from the invitation id, so a reminder carries
 the same link), the deadline, why answers are anonymous and what k is, and the headers a good
 mailer sends: Message-ID (stable per outbox row, so a rare re-send is recognisable as the same
@@ -10,15 +10,17 @@ escaped in HTML by jinja's autoescape and stripped of line breaks in headers.
 
 from __future__ import annotations
 
+import binascii
 import math
 import re
 from datetime import UTC, datetime
-from email.headerregistry import Address
-from email.message import EmailMessage
-from email.utils import format_datetime, parseaddr
+from email.header import Header
+from email.utils import format_datetime, formataddr, parseaddr
+from functools import lru_cache
 from pathlib import Path
 from urllib.parse import urlsplit
 
+import msgspec
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
 
 from ..settings import Settings
@@ -52,7 +54,7 @@ _WEEKDAYS = {
 # Deliberately plain: one @, no spaces or brackets, a dotted domain. Anything stranger is a
 # data-entry error that the admin should see as a failure, not a bounce days later.
 _EMAIL = re.compile(
-    r"[^@\s<>()\[\],;:\\\"]{1,64}@[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?)+"
+    r"[A-Za-z0-9.!#$%&'*+/=?^_`{|}~-]{1,64}@[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?)+"
 )
 
 
@@ -99,22 +101,55 @@ def optout_link(settings: Settings, item: OutboxItem) -> str:
     return f"{settings.public_base_url}/optout/{token}"
 
 
+class OutgoingMail(msgspec.Struct, frozen=True):
+    """A ready-to-send message: the envelope recipient, its Message-ID and the RFC 5322 bytes."""
+
+    recipient: str
+    message_id: str
+    data: bytes
+
+
+def _qp(text: str) -> bytes:
+    # binascii's quoted-printable is C; the email package's is pure Python and ~50x slower,
+    # which at 10,000 emails a wave is the difference between seconds and a minute.
+    return binascii.b2a_qp(text.replace("\r\n", "\n").encode("utf-8"), istext=True).replace(
+        b"\n", b"\r\n"
+    )
+
+
+def _header(value: str) -> str:
+    value = _one_line(value)
+    if value.isascii():
+        return value
+    return Header(value, "utf-8", maxlinelen=76).encode(linesep="\r\n")
+
+
+@lru_cache(maxsize=16)
+def _from_header(mail_from: str) -> str:
+    name, addr = parseaddr(mail_from)
+    return formataddr((name, addr), charset="utf-8")
+
+
 def build_message(
     settings: Settings, item: OutboxItem, *, now: datetime | None = None
-) -> EmailMessage:
-    """The email for one outbox row; raises InvalidAddress for an unusable recipient."""
+) -> OutgoingMail:
+    """The email for one outbox row; raises InvalidAddress for an unusable recipient.
+
+    Written by hand as multipart/alternative (text, then HTML) with quoted-printable UTF-8
+    bodies; every header value is one line (no injection) and RFC 2047-encoded when not ASCII.
+    """
     now = now or datetime.now(UTC)
     locale = pick_locale(item.locale)
     to = check_address(item.email)
     domain = mail_domain(settings)
-    reminder = item.kind == "reminder"
     org = _one_line(item.org_name)
+    name = _one_line(item.display_name)
     subject = _SUBJECTS[(locale, item.kind)].format(org=org)
     context = {
-        "name": _one_line(item.display_name),
+        "name": name,
         "org": org,
         "pulse": _one_line(item.pulse_name),
-        "reminder": reminder,
+        "reminder": item.kind == "reminder",
         "link": respondent_link(settings, item.invitation_id),
         "optout": optout_link(settings, item),
         "closes": format_deadline(item.closes_at, locale),
@@ -122,20 +157,39 @@ def build_message(
         "k": item.k,
         "subject": subject,
     }
-    msg = EmailMessage()
-    msg["Subject"] = subject
-    msg["From"] = settings.mail_from
-    local, _, host = to.rpartition("@")
+    message_id = f"<{item.id}@{domain}>"
     try:
-        msg["To"] = Address(display_name=_one_line(item.display_name), username=local, domain=host)
-    except (ValueError, IndexError, TypeError):
+        to_header = formataddr((name, to), charset="utf-8")
+    except (UnicodeError, ValueError):
         raise InvalidAddress("invalid email address") from None
-    msg["Date"] = format_datetime(now.astimezone(UTC))
-    msg["Message-ID"] = f"<{item.id}@{domain}>"
-    msg["List-Id"] = f"<pulse-{item.pulse_id}.{domain}>"
-    msg["List-Unsubscribe"] = f"<{context['optout']}>"
-    msg["List-Unsubscribe-Post"] = "List-Unsubscribe=One-Click"
-    msg["Content-Language"] = locale
-    msg.set_content(_env.get_template(f"mail_{locale}.txt").render(context))
-    msg.add_alternative(_env.get_template(f"mail_{locale}.html").render(context), subtype="html")
-    return msg
+    boundary = f"=_candor_{item.id.hex}"  # "=_" never occurs in quoted-printable text
+    headers = [
+        ("From", _from_header(settings.mail_from)),
+        ("To", to_header),
+        ("Subject", _header(subject)),
+        ("Date", format_datetime(now.astimezone(UTC))),
+        ("Message-ID", message_id),
+        ("List-Id", f"<pulse-{item.pulse_id}.{domain}>"),
+        ("List-Unsubscribe", f"<{context['optout']}>"),
+        ("List-Unsubscribe-Post", "List-Unsubscribe=One-Click"),
+        ("Content-Language", locale),
+        ("MIME-Version", "1.0"),
+        ("Content-Type", f'multipart/alternative; boundary="{boundary}"'),
+    ]
+    part = (
+        '--{b}\r\nContent-Type: text/{t}; charset="utf-8"\r\n'
+        "Content-Transfer-Encoding: quoted-printable\r\n\r\n"
+    )
+    data = b"".join(
+        [
+            "".join(f"{k}: {v}\r\n" for k, v in headers).encode("ascii"),
+            b"\r\n",
+            part.format(b=boundary, t="plain").encode("ascii"),
+            _qp(_env.get_template(f"mail_{locale}.txt").render(context)),
+            b"\r\n",
+            part.format(b=boundary, t="html").encode("ascii"),
+            _qp(_env.get_template(f"mail_{locale}.html").render(context)),
+            f"\r\n--{boundary}--\r\n".encode("ascii"),
+        ]
+    )
+    return OutgoingMail(recipient=to, message_id=message_id, data=data)

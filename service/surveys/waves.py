@@ -229,31 +229,34 @@ class WaveOut(msgspec.Struct, frozen=True):
 _WAVE_COLUMNS = "id, pulse_id, seq, state, item_keys, k, comment_k, opens_at, closes_at, closed_at"
 
 
-async def _wave_out(
+async def _waves_out(
     conn: asyncpg.Connection | asyncpg.Pool,
     who: Principal,
-    row: asyncpg.Record,
+    rows: list[asyncpg.Record],
     visible: set[UUID] | None,
-) -> WaveOut:
+) -> list[WaveOut]:
+    """Wave rows with their frozen teams (one query for all), limited to what `who` may see."""
     teams = await conn.fetch(
         """
-        SELECT team_id, parent_id, name, invited FROM wave_teams
-        WHERE org_id = $1 AND wave_id = $2 ORDER BY name, team_id
+        SELECT wave_id, team_id, parent_id, name, invited FROM wave_teams
+        WHERE org_id = $1 AND wave_id = ANY($2::uuid[]) ORDER BY name, team_id
         """,
         who.org_id,
-        row["id"],
+        [r["id"] for r in rows],
     )
-    shown = [
-        WaveTeamOut(
-            team_id=t["team_id"],
-            parent_id=t["parent_id"],
-            name=t["name"],
-            invited=t["invited"] if who.is_admin else None,
-        )
-        for t in teams
-        if visible is None or t["team_id"] in visible
-    ]
-    return WaveOut(**{k: row[k] for k in _WAVE_COLUMNS.split(", ")}, teams=shown)
+    by_wave: dict[UUID, list[WaveTeamOut]] = {r["id"]: [] for r in rows}
+    for t in teams:
+        if visible is None or t["team_id"] in visible:
+            by_wave[t["wave_id"]].append(
+                WaveTeamOut(
+                    team_id=t["team_id"],
+                    parent_id=t["parent_id"],
+                    name=t["name"],
+                    invited=t["invited"] if who.is_admin else None,
+                )
+            )
+    columns = _WAVE_COLUMNS.split(", ")
+    return [WaveOut(**{k: r[k] for k in columns}, teams=by_wave[r["id"]]) for r in rows]
 
 
 async def _kick(state: State, org_id: UUID, wave_id: UUID) -> None:
@@ -284,7 +287,7 @@ class WaveController(Controller):
                 who.org_id,
                 wave_id,
             )
-            out = await _wave_out(conn, who, row, None)
+            (out,) = await _waves_out(conn, who, [row], None)
         await _kick(state, who.org_id, wave_id)
         return out
 
@@ -307,7 +310,7 @@ class WaveController(Controller):
                 pulse_id,
                 None if visible is None else list(visible),
             )
-            return [await _wave_out(conn, who, r, visible) for r in rows]
+            return await _waves_out(conn, who, list(rows), visible)
 
     @get("/waves/{wave_id:uuid}", summary="One wave with its frozen teams")
     async def get_wave(self, state: State, who: Principal, wave_id: UUID) -> WaveOut:
@@ -320,7 +323,7 @@ class WaveController(Controller):
             if row is None:
                 raise NotFound("No such wave.")
             visible = None if who.is_admin else await visible_team_ids(conn, who)
-            out = await _wave_out(conn, who, row, visible)
+            (out,) = await _waves_out(conn, who, [row], visible)
             if visible is not None and not out.teams:
                 raise NotFound("No such wave.")
             return out
@@ -339,7 +342,8 @@ class WaveController(Controller):
                 who.org_id,
                 wave_id,
             )
-            return await _wave_out(conn, who, row, None)
+            (out,) = await _waves_out(conn, who, [row], None)
+            return out
 
 
 ROUTES: list[Any] = [WaveController]
