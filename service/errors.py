@@ -194,4 +194,9 @@ def problem_plugin() -> ProblemDetailsPlugin:
     )
 
 
-EXCEPTION_HANDLERS = {Exception: _internal_error}
+def _bad_encoding(request: Request[Any, Any, Any], exc: UnicodeDecodeError) -> Response[Any]:
+    # Raised while decoding a request body (e.g. invalid UTF-8 inside a JSON string).
+    return _problem(400, "Bad request", "The request body is not valid UTF-8.").to_response(request)
+
+
+EXCEPTION_HANDLERS = {Exception: _internal_error, UnicodeDecodeError: _bad_encoding}

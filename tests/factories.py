@@ -5,6 +5,7 @@ Other test modules build their worlds with these; the signatures stay stable:
     teams = await make_team_tree(pool, org.id, {"Engineering": {"Platform": {}, "Apps": {}}})
     people = await make_people(pool, org.id, teams["Platform"], 7, locale="nl")
     pulse_id = await make_pulse(pool, org.id, [teams["Engineering"]], k=3)
+    leader = await make_leader_headers(pool, org.id, [teams["Engineering"]])  # request headers
 
 Everything is written with plain SQL (no HTTP), so a factory never depends on a route under test.
 """

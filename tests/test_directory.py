@@ -324,11 +324,6 @@ async def test_leader_reads_only_their_subtree_and_writes_nothing(
     assert await pool.fetchval("SELECT count(*) FROM people WHERE active") == 2
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="core: litestar's JSON decoding raises UnicodeDecodeError for invalid UTF-8 inside a "
-    "string and service/errors.py maps it to 500; needs a 400 mapping there (reported to the lead)",
-)
 async def test_invalid_utf8_inside_a_json_string_is_400(client: Any, org: Org, pool: Any) -> None:
     r = await client.post(
         f"{API}/teams",

@@ -203,3 +203,23 @@ async def test_opening_survives_a_redis_outage(
         app.state.redis = real
     assert r.status_code == 201
     assert await pool.fetchval("SELECT count(*) FROM outbox WHERE state = 'pending'") == 3
+
+
+async def test_opening_over_http_nudges_delivery_once_committed(
+    client: Any, pool: asyncpg.Pool, org: Org, redis_url: str
+) -> None:
+    from redis.asyncio import Redis
+
+    from service.surveys.outbox import delivery_job_id
+
+    teams = await make_team_tree(pool, org.id, ["Ops"])
+    await make_people(pool, org.id, teams["Ops"], 3)
+    pulse_id = await make_pulse(pool, org.id, [teams["Ops"]], k=3)
+    r = await client.post(f"/api/v1/pulses/{pulse_id}/waves", headers=org.headers)
+    assert r.status_code == 201
+    redis = Redis.from_url(redis_url)
+    try:
+        job_key = f"arq:job:{delivery_job_id(org.id, r.json()['id'])}"
+        assert await redis.exists(job_key) == 1
+    finally:
+        await redis.aclose()

@@ -14,7 +14,7 @@ import httpx
 from service.analytics.trends import team_trend
 from service.analytics.widgets.tokens import hash_token
 from tests.conftest import ROOT, Org
-from tests.factories import make_leader_headers, make_pulse
+from tests.factories import make_leader_headers, make_pulse, make_team_tree
 from tests.widget_live import live_server
 from tests.widget_world import (
     BIG_TEAM_WAVES,
@@ -22,6 +22,7 @@ from tests.widget_world import (
     World,
     answers_for,
     build_world,
+    close_tree_wave,
     close_wave_with,
     make_widget_token,
     score100,
@@ -465,3 +466,26 @@ def test_rendered_bodies_stay_bounded_and_keep_the_recent_ones() -> None:
     assert bodies.get('"2"') == b"2"  # touched: now the most recent
     bodies.put('"5"', b"5")
     assert bodies.get('"3"') is None and bodies.get('"2"') == b"2"
+
+
+async def test_a_subtree_token_shows_the_subtree_and_a_team_token_only_the_team(
+    client: Any, org: Org, pool: Any
+) -> None:
+    teams = await make_team_tree(pool, org.id, {"Eng": {"Web": {}, "Ops": {}}})
+    pulse = await make_pulse(pool, org.id, [teams["Eng"]])
+    six = [{key: 6 for key in CORE.values()}] * 6
+    await close_tree_wave(
+        pool,
+        org.id,
+        pulse,
+        {teams["Eng"]: [], teams["Web"]: six, teams["Ops"]: six},
+        closes_at=datetime.now(UTC),
+    )
+    whole = await make_widget_token(client, org.headers, teams["Eng"], subtree=True)
+    own = await make_widget_token(client, org.headers, teams["Eng"], subtree=False)
+    body = (await client.get(JSON, params={"token": whole["token"]})).json()
+    assert body["status"] == "ok"
+    assert {d["latest"] for d in body["dimensions"]} == {round(score100([6]))}
+    # Nobody answered in Eng itself: its own-team view has nothing to publish.
+    body = (await client.get(JSON, params={"token": own["token"]})).json()
+    assert body["status"] == "suppressed" and body["dimensions"] == []

@@ -98,6 +98,47 @@ async def close_wave_with(
     return wave_id
 
 
+async def close_tree_wave(
+    pool: asyncpg.Pool,
+    org_id: UUID,
+    pulse_id: UUID,
+    answers_by_team: dict[UUID, list[dict[str, int]]],
+    *,
+    closes_at: datetime,
+) -> UUID:
+    """One closed wave over several teams of a tree (parents as in `teams`), rolled up."""
+    async with pool.acquire() as conn, conn.transaction():
+        wave_id: UUID = await conn.fetchval(
+            """
+            INSERT INTO waves (org_id, pulse_id, seq, item_keys, k, comment_k, opens_at,
+                               closes_at, state, closed_at)
+            VALUES ($1, $2, 1, $3, 5, 10, $4, $5, 'closed', $5) RETURNING id
+            """,
+            org_id,
+            pulse_id,
+            list(CORE.values()),
+            closes_at - timedelta(days=6),
+            closes_at,
+        )
+        await conn.execute(
+            """
+            INSERT INTO wave_teams (org_id, wave_id, team_id, parent_id, name, invited)
+            SELECT $1, $2, t.id,
+                   CASE WHEN t.parent_id = ANY ($3::uuid[]) THEN t.parent_id END, t.name, 8
+            FROM teams t WHERE t.org_id = $1 AND t.id = ANY ($3::uuid[])
+            """,
+            org_id,
+            wave_id,
+            list(answers_by_team),
+        )
+        await conn.executemany(
+            "INSERT INTO responses (org_id, wave_id, team_id, answers) VALUES ($1, $2, $3, $4)",
+            [(org_id, wave_id, t, a) for t, answers in answers_by_team.items() for a in answers],
+        )
+        await rollup_wave(conn, org_id, wave_id)
+    return wave_id
+
+
 def answers_for(dimension: str, values: list[int]) -> list[int]:
     """What the respondents answered to `dimension`'s core item in one wave."""
     return [min(7, max(1, v + OFFSETS[dimension])) for v in values]

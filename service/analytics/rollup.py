@@ -65,6 +65,11 @@ FROM closure c JOIN own o ON o.team_id = c.descendant
 GROUP BY c.ancestor
 """
 
+_HIST_POINTS = ", ".join(
+    f"coalesce(sum(c) FILTER (WHERE x - scale_min = {i}), 0)::int" for i in range(11)
+)
+_HIST_BANDS = ", ".join(f"coalesce(sum(c) FILTER (WHERE bin = {b}), 0)::int" for b in range(1, 6))
+
 _CELLS = f"""
 WITH RECURSIVE {_CLOSURE},
 wave_items AS (
@@ -97,13 +102,6 @@ item_rows AS (
     FROM item_team it JOIN closure cl ON cl.descendant = it.team_id
     GROUP BY cl.ancestor, it.key, it.scale_min, it.scale_max, it.x
 ),
-item_grid AS (
-    SELECT g.team_id, g.scope, g.key, g.scale_min, g.scale_max, s.x, coalesce(r.c, 0) AS c
-    FROM (SELECT DISTINCT team_id, scope, key, scale_min, scale_max FROM item_rows) g
-    CROSS JOIN LATERAL generate_series(g.scale_min::int, g.scale_max::int) AS s (x)
-    LEFT JOIN item_rows r
-        ON r.team_id = g.team_id AND r.scope = g.scope AND r.key = g.key AND r.x = s.x
-),
 item_cells AS (
     SELECT team_id, scope, 'item' AS kind, key,
            sum(c)::int AS n,
@@ -111,10 +109,11 @@ item_cells AS (
            sum(x * x * c)::float8 AS sumsq_raw,
            sum(100.0 * (x - scale_min) / (scale_max - scale_min) * c)::float8 AS sum100,
            sum((100.0 * (x - scale_min) / (scale_max - scale_min)) ^ 2 * c)::float8 AS sumsq100,
-           (sum(c) FILTER (WHERE x >= scale_max - 1))::int AS favourable,
-           array_agg(c::int ORDER BY x) AS hist,
+           coalesce(sum(c) FILTER (WHERE x >= scale_max - 1), 0)::int AS favourable,
+           -- One count per scale point (a scale has at most 11), cut to this item's length.
+           (ARRAY[{_HIST_POINTS}])[1:scale_max - scale_min + 1] AS hist,
            scale_min, scale_max
-    FROM item_grid GROUP BY team_id, scope, key, scale_min, scale_max
+    FROM item_rows GROUP BY team_id, scope, key, scale_min, scale_max
 ),
 resp_dim AS (
     SELECT rid, team_id, dimension,
@@ -143,22 +142,16 @@ dim_rows AS (
     GROUP BY cl.ancestor, d.dimension, d.bin
 ),
 dim_cells AS (
-    SELECT g.team_id, g.scope, 'dimension' AS kind, g.dimension AS key,
-           coalesce(sum(r.c), 0)::int AS n,
-           coalesce(sum(r.s_raw), 0)::float8 AS sum_raw,
-           coalesce(sum(r.ss_raw), 0)::float8 AS sumsq_raw,
-           coalesce(sum(r.s100), 0)::float8 AS sum100,
-           coalesce(sum(r.ss100), 0)::float8 AS sumsq100,
-           coalesce(sum(r.fav), 0)::int AS favourable,
-           array_agg(coalesce(r.c, 0)::int ORDER BY b.bin) AS hist,
-           min(g.smin) AS scale_min, max(g.smax) AS scale_max
-    FROM (SELECT team_id, scope, dimension, min(smin) AS smin, max(smax) AS smax
-          FROM dim_rows GROUP BY team_id, scope, dimension) g
-    CROSS JOIN generate_series(1, 5) AS b (bin)
-    LEFT JOIN dim_rows r
-        ON r.team_id = g.team_id AND r.scope = g.scope AND r.dimension = g.dimension
-       AND r.bin = b.bin
-    GROUP BY g.team_id, g.scope, g.dimension
+    SELECT team_id, scope, 'dimension' AS kind, dimension AS key,
+           sum(c)::int AS n,
+           sum(s_raw)::float8 AS sum_raw,
+           sum(ss_raw)::float8 AS sumsq_raw,
+           sum(s100)::float8 AS sum100,
+           sum(ss100)::float8 AS sumsq100,
+           sum(fav)::int AS favourable,
+           ARRAY[{_HIST_BANDS}] AS hist,
+           min(smin) AS scale_min, max(smax) AS scale_max
+    FROM dim_rows GROUP BY team_id, scope, dimension
 )
 INSERT INTO wave_cells (org_id, wave_id, team_id, scope, kind, key, n, sum_raw, sumsq_raw,
                         sum100, sumsq100, favourable, hist, scale_min, scale_max)

@@ -18,8 +18,8 @@ _TEXT: Final[dict[str, dict[str, str]]] = {
         "It takes about a minute.",
         "anonymous": "Your answers are anonymous. They are stored without your name, email, "
         "link or the time you answered, and mixed with your team's answers when the pulse "
-        "closes. Results are only shown for groups of at least {k} people, so nobody, "
-        "including your manager, can see what you answered.",
+        "closes. Results are only shown for groups of at least {k} people, so nobody who "
+        "reads them, your manager included, can see what you answered.",
         "language": "Language",
         "comment_label": "Anything you would like to add? (optional)",
         "comment_hint": "Up to 2,000 characters. Comments are shown to your team lead only when "
@@ -57,7 +57,8 @@ _TEXT: Final[dict[str, dict[str, str]]] = {
         "anonymous": "Je antwoorden zijn anoniem. Ze worden bewaard zonder je naam, e-mailadres, "
         "link of het tijdstip waarop je antwoordde, en gemengd met de antwoorden van je team "
         "wanneer de puls sluit. Uitkomsten worden alleen getoond voor groepen van minstens {k} "
-        "mensen, dus niemand, ook je leidinggevende niet, kan zien wat jij antwoordde.",
+        "mensen, dus niemand die ze leest, ook je leidinggevende niet, kan zien wat jij "
+        "antwoordde.",
         "language": "Taal",
         "comment_label": "Wil je nog iets toevoegen? (niet verplicht)",
         "comment_hint": "Maximaal 2.000 tekens. Opmerkingen zijn voor je teamleider alleen "

@@ -19,8 +19,10 @@ from litestar import Controller, get, post
 from litestar.datastructures import State
 from litestar.di import Provide
 
+from ..analytics.rollup import rollup_wave
 from ..auth import Principal, provide_principal, visible_team_ids
 from ..errors import Conflict, NotFound, UnprocessableEntity
+from .outbox import kick_delivery
 from .pulses import items_for_wave
 from .tokens import token_for, token_hash
 
@@ -175,8 +177,6 @@ async def close_wave(conn: asyncpg.Connection, org_id: UUID, wave_id: UUID) -> b
     The wave row is locked FOR UPDATE first: a submit holds FOR KEY SHARE on it while it
     writes, so no ballot can land after the box was emptied.
     """
-    from ..analytics.rollup import rollup_wave
-
     async with conn.transaction():
         state = await conn.fetchval(
             "SELECT state FROM waves WHERE org_id = $1 AND id = $2 FOR UPDATE", org_id, wave_id
@@ -261,11 +261,6 @@ async def _waves_out(
 
 async def _kick(state: State, org_id: UUID, wave_id: UUID) -> None:
     """Nudge the delivery worker; Postgres already holds the outbox, so failure only delays."""
-    try:
-        from .outbox import kick_delivery
-    except ImportError:
-        log.warning("delivery_kick_unavailable", wave_id=str(wave_id))
-        return
     try:
         await kick_delivery(state.redis, org_id, wave_id)
     except Exception as exc:  # a Redis outage must not fail an opened wave
