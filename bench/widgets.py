@@ -23,6 +23,7 @@ import contextlib
 import json
 import os
 import secrets
+import shutil
 import tempfile
 import urllib.error
 import urllib.request
@@ -79,6 +80,8 @@ def database() -> Iterator[str]:
         asyncio.run(admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
         if pg is not None:
             pg.stop()
+        if folder is not None:
+            shutil.rmtree(folder, ignore_errors=True)
 
 
 @contextlib.contextmanager
@@ -87,11 +90,13 @@ def redis() -> Iterator[str]:
     if url:
         yield url
         return
-    r = EmbeddedRedis(Path(tempfile.mkdtemp(prefix="cwr-", dir="/tmp")))
+    folder = tempfile.mkdtemp(prefix="cwr-", dir="/tmp")
+    r = EmbeddedRedis(Path(folder))
     try:
         yield r.start()
     finally:
         r.stop()
+        shutil.rmtree(folder, ignore_errors=True)
 
 
 async def seed(dsn: str) -> str:

@@ -25,6 +25,7 @@ from redis.asyncio import ConnectionPool
 from . import admin, health
 from .analytics import api as analytics_api
 from .analytics import widgets as analytics_widgets
+from .apidoc import document_problems
 from .db import create_pool
 from .errors import EXCEPTION_HANDLERS, problem_plugin
 from .observe import ObserveMiddleware, configure_logging
@@ -42,11 +43,14 @@ TEMPLATE_DIRS = [
 ]
 
 
-def redis_client(url: str) -> ArqRedis:
-    # Built without a ping so the API starts (and keeps serving submits and reads) while
-    # Redis is briefly away; /ready reports it.
+def redis_client(url: str, queue_name: str) -> ArqRedis:
+    """Redis for enqueueing jobs (on the worker's queue) and for rate limits.
+
+    Built without a ping so the API starts (and keeps serving submits and reads) while
+    Redis is briefly away; /ready reports it.
+    """
     pool = ConnectionPool.from_url(url, socket_connect_timeout=1.0, socket_timeout=2.0)
-    return ArqRedis(connection_pool=pool)
+    return ArqRedis(connection_pool=pool, default_queue_name=queue_name)
 
 
 def _routes(settings: Settings) -> list[Any]:
@@ -74,7 +78,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
     @asynccontextmanager
     async def lifespan(app: Litestar) -> AsyncIterator[None]:
         pool = await create_pool(settings)
-        redis = redis_client(settings.redis_url or "redis://127.0.0.1:6379/0")
+        redis = redis_client(settings.redis_url or "redis://127.0.0.1:6379/0", settings.arq_queue)
         redis.default_queue_name = settings.arq_queue  # jobs go where the worker listens
         app.state.pool = pool
         app.state.redis = redis
@@ -117,6 +121,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
         logging_config=None,
         debug=False,
     )
+    document_problems(app)
     # Wrap the whole handler (not one route's stack) so 404s, 405s and errors raised before
     # routing also get security headers, a request id, a log line and a metric.
     app.asgi_handler = ObserveMiddleware(app.asgi_handler)

@@ -32,6 +32,16 @@ async def _init_connection(conn: asyncpg.Connection) -> None:
         )
 
 
+async def _keep_session(conn: asyncpg.Connection) -> None:
+    """Release hook that skips asyncpg's default reset query (one round trip per request).
+
+    asyncpg still rolls back any open transaction before this runs. Skipping the rest is safe
+    because pooled connections never change session state: only transaction-scoped settings
+    (SET LOCAL) and locks (pg_advisory_xact_lock), no LISTEN, no cursors outside transactions.
+    Keep it that way, or restore the default reset.
+    """
+
+
 async def connect(dsn: str) -> asyncpg.Connection:
     """One connection with the service's codecs (for the CLI, migrations and tests)."""
     conn = await asyncpg.connect(dsn)
@@ -48,6 +58,7 @@ async def create_pool(settings: Settings, dsn: str | None = None) -> asyncpg.Poo
         min_size=settings.db_pool_min,
         max_size=settings.db_pool_max,
         init=_init_connection,
+        reset=_keep_session,
         # A query that hangs (a dropped server, a lock) should surface, not pile up requests.
         command_timeout=30,
         max_inactive_connection_lifetime=300,

@@ -12,6 +12,7 @@ from typing import Any
 import msgspec
 from litestar import Response, get
 from litestar.datastructures import State
+from litestar.openapi.datastructures import ResponseSpec
 
 from .observe import metrics_body
 
@@ -52,6 +53,7 @@ async def _pg(state: State) -> None:
     tags=["ops"],
     summary="Readiness: PostgreSQL and Redis reachable",
     cache=False,
+    responses={503: ResponseSpec(Readiness, description="Not ready: a backing service is away")},
 )
 async def ready(state: State) -> Response[Readiness]:
     pg, redis = await asyncio.gather(_probe(_pg(state)), _probe(state.redis.ping()))
@@ -60,7 +62,13 @@ async def ready(state: State) -> Response[Readiness]:
     return Response(body, status_code=200 if ok else 503)
 
 
-@get("/metrics", tags=["ops"], summary="Prometheus metrics", include_in_schema=True)
+@get(
+    "/metrics",
+    tags=["ops"],
+    summary="Prometheus metrics",
+    include_in_schema=True,
+    media_type="text/plain",
+)
 async def metrics() -> Response[bytes]:
     body, content_type = metrics_body()
     return Response(body, media_type=content_type)

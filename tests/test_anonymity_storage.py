@@ -29,13 +29,14 @@ def spearman(a: list[int], b: list[int]) -> float:
 def encode(i: int, keys: list[str]) -> dict[str, int]:
     """Answers that identify submission `i` (so the test, not an attacker, can tell them apart)."""
     answers = {k: 4 for k in keys}
-    answers[keys[0]] = i // 7 + 1
-    answers[keys[1]] = i % 7 + 1
+    answers[keys[0]] = i // 49 + 1
+    answers[keys[1]] = i // 7 % 7 + 1
+    answers[keys[2]] = i % 7 + 1
     return answers
 
 
 def decode(answers: dict[str, int], keys: list[str]) -> int:
-    return (answers[keys[0]] - 1) * 7 + answers[keys[1]] - 1
+    return (answers[keys[0]] - 1) * 49 + (answers[keys[1]] - 1) * 7 + answers[keys[2]] - 1
 
 
 async def dump(pool: asyncpg.Pool, table: str, wave_id: UUID) -> list[dict[str, Any]]:
@@ -128,6 +129,37 @@ async def test_a_full_dump_after_close_links_no_invitation_to_its_response(
         assert max(abs(v) for v in values) < 0.65, (name, values)
     # Chance: Poisson with mean TRIALS (one hit per trial); a leak would give ~N per trial.
     assert matched_by_invitation_order <= TRIALS + 4 * TRIALS**0.5 + 2
+
+
+async def test_resealing_an_open_box_unlinks_what_a_backup_taken_mid_wave_would_show(
+    client: Any, pool: asyncpg.Pool, org: Org
+) -> None:
+    from service.surveys.waves import reseal_open_waves
+
+    n = 60
+    w = await open_test_wave(pool, org.id, people=n)
+    known = await run_wave(client, pool, org, w.wave_id, w.item_keys, n=n)
+    position = {inv: i for i, inv in enumerate(known["order"])}
+
+    def linked_by_xmin(ballots: list[dict[str, Any]], invitations: list[dict[str, Any]]) -> int:
+        by_xmin = {r["xmin"]: position[r["id"]] for r in invitations if r["responded"]}
+        return sum(by_xmin.get(b["xmin"]) == decode(b["answers"], w.item_keys) for b in ballots)
+
+    before = await dump(pool, "ballots", w.wave_id)
+    invitations = await dump(pool, "invitations", w.wave_id)
+    assert linked_by_xmin(before, invitations) == n  # the live-database limit, before a reseal
+    assert score([decode(b["answers"], w.item_keys) for b in before]) > 0.9
+
+    assert await reseal_open_waves({"pool": pool}) == 1
+
+    after = await dump(pool, "ballots", w.wave_id)
+    invitations = await dump(pool, "invitations", w.wave_id)
+    assert sorted(decode(b["answers"], w.item_keys) for b in after) == list(range(n))
+    assert len({r["xmin"] for r in after + invitations}) == 1
+    assert linked_by_xmin(after, invitations) <= 1  # one shared xmin: no way to pick
+    assert abs(score([decode(b["answers"], w.item_keys) for b in after])) < 0.45
+    assert await close(pool, org.id, w.wave_id)
+    assert await pool.fetchval("SELECT count(*) FROM responses") == n
 
 
 async def test_no_table_refers_to_a_response_or_comment(

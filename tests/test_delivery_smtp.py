@@ -236,3 +236,17 @@ async def test_worker_process_killed_mid_batch_still_gets_everyone_their_email(
     duplicates = sum(n - 1 for n in counts.values())
     assert duplicates <= in_flight, "only rows caught mid-send can be sent twice"
     assert await outbox_states(pool, wave.wave_id) == {"sent": 80}
+
+
+def test_dev_outbox_shows_the_mail_with_its_personal_link(
+    settings: Settings, tmp_path: Path
+) -> None:
+    from service.devpages import list_mails
+
+    mail = build_message(settings, _item(display_name="Ann & <Bob>"))
+    (tmp_path / "1.eml").write_bytes(mail.data)
+    [shown] = list_mails(tmp_path)
+    assert shown.subject.startswith("Acme: how is your team doing?")
+    assert shown.html is not None and "Ann &amp; &lt;Bob&gt;" in shown.html
+    link = LINK.search(shown.text)
+    assert link and link.group(0).startswith(settings.public_base_url + "/s/")

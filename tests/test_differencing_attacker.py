@@ -120,6 +120,14 @@ def test_attacker_learns_no_hidden_count_or_sum_from_any_generated_org_chart(
     case: tuple[Chart, int, int, list[int]],
 ) -> None:
     chart, k, comment_k, skips = case
+    try:
+        _check(chart, k, comment_k, skips)
+    except AssertionError:
+        print("FAILING", chart, k, comment_k, skips)
+        raise
+
+
+def _check(chart: Chart, k: int, comment_k: int, skips: list[int]) -> None:
     group_n = chart.counts()
     # One measure everyone answered, one some people skipped.
     skipped_own = {t: max(0, chart.own[t] - s) for t, s in zip(chart.ids, skips, strict=True)}

@@ -195,7 +195,7 @@ async def test_opening_survives_a_redis_outage(
     from service.app import redis_client
 
     real = app.state.redis
-    app.state.redis = redis_client("redis://127.0.0.1:1/0")
+    app.state.redis = redis_client("redis://127.0.0.1:1/0", "candor:queue")
     try:
         r = await client.post(f"/api/v1/pulses/{pulse_id}/waves", headers=org.headers)
     finally:

@@ -109,6 +109,8 @@ async def test_iframe_and_component_show_the_right_numbers_on_another_origin(
     expected = await expected_scores(pool, world)
     assert expected["psychological_safety"] == round(score100(BIG_TEAM_WAVES[-1]))
     page = await browser.new_page(viewport={"width": 620, "height": 1100})
+    json_requests: list[str] = []
+    page.on("request", lambda r: json_requests.append(r.url) if "trend.json" in r.url else None)
     await page.goto(site.put("/wiki", host_page(server, tok["token"])))
 
     frame = page.frame_locator("#frame")
@@ -126,6 +128,7 @@ async def test_iframe_and_component_show_the_right_numbers_on_another_origin(
         cell = comp.locator(f'tr[data-dimension="{dim}"] td.num')
         assert await cell.inner_text() == str(score), dim
     assert await comp.locator("svg.chart polyline").count() == len(expected)
+    assert len(json_requests) == 1  # one fetch per element, however many attributes it has
 
     # Every badge loaded as an image (the bad one as the neutral "unavailable" picture).
     for badge in ("#badge", "#badge-nl", "#badge-bad"):
@@ -142,6 +145,25 @@ async def test_iframe_and_component_show_the_right_numbers_on_another_origin(
     await dark.frame_locator("#frame").locator("svg.chart").wait_for()
     await dark.locator("#frame").screenshot(path=str(IMG / "widget-iframe-dark.png"))
     await dark.close()
+    await page.close()
+
+
+async def test_the_chart_takes_keyboard_focus_and_states_its_numbers(
+    client: Any, org: Org, pool: Any, server: LiveServer, browser: Any
+) -> None:
+    world = await build_world(pool, org.id)
+    tok = await make_widget_token(client, org.headers, world.big)
+    expected = await expected_scores(pool, world)
+    page = await browser.new_page()
+    await page.goto(f"{server.base}/embed/v1/frame?token={tok['token']}&lang=en")
+    await page.keyboard.press("Tab")
+    focused = await page.evaluate("document.activeElement.getAttribute('class')")
+    assert focused == "chart"
+    label = await page.evaluate(
+        "document.getElementById(document.activeElement.getAttribute('aria-labelledby')"
+        ".split(' ')[1]).textContent"
+    )
+    assert f"psychological safety: {expected['psychological_safety']}" in label
     await page.close()
 
 

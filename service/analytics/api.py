@@ -15,6 +15,7 @@ from litestar.datastructures import State
 from litestar.di import Provide
 from litestar.params import Parameter
 
+from ..apidoc import problems
 from ..auth import Principal, provide_principal, require_team_in_scope, visible_team_ids
 from ..errors import InvalidInput
 from .comments import TeamComments, team_comments
@@ -112,7 +113,7 @@ class LeaderController(Controller):
     ) -> TeamTrend:
         return await self._trend(state, who, team_id, group, kind, key, since, until, waves)
 
-    @get("/teams/{team_id:uuid}/trend.csv", summary="The same trend as CSV")
+    @get("/teams/{team_id:uuid}/trend.csv", summary="The same trend as CSV", media_type="text/csv")
     async def trend_as_csv(
         self,
         state: State,
@@ -152,7 +153,11 @@ class LeaderController(Controller):
                 offset=offset,
             )
 
-    @get("/waves/{wave_id:uuid}/heatmap", summary="Teams x dimensions of one closed wave")
+    @get(
+        "/waves/{wave_id:uuid}/heatmap",
+        summary="Teams x dimensions of one closed wave",
+        responses=problems(409),
+    )
     async def heatmap(
         self,
         state: State,
@@ -165,7 +170,12 @@ class LeaderController(Controller):
     ) -> Heatmap:
         return await self._heatmap(state, who, wave_id, group, dimension, limit, offset)
 
-    @get("/waves/{wave_id:uuid}/heatmap.csv", summary="The same heatmap as CSV")
+    @get(
+        "/waves/{wave_id:uuid}/heatmap.csv",
+        summary="The same heatmap as CSV",
+        media_type="text/csv",
+        responses=problems(409),
+    )
     async def heatmap_as_csv(
         self,
         state: State,
@@ -182,6 +192,7 @@ class LeaderController(Controller):
     @get(
         "/teams/{team_id:uuid}/waves/{wave_id:uuid}/comments",
         summary="Comments of a team in one closed wave (only for large enough groups)",
+        responses=problems(409),
     )
     async def comments(
         self,

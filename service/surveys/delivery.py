@@ -147,10 +147,10 @@ class SmtpSession:
 
     async def send(self, mail: OutgoingMail, sender: str) -> None:
         client = await self._ensure()
-        # The per-command timeout does not bound a server that trickles bytes; this does.
-        await asyncio.wait_for(
-            client.sendmail(sender, [mail.recipient], mail.data), self.config.smtp_timeout * 3
-        )
+        # The per-command timeout does not bound a server that trickles bytes; this does
+        # (asyncio.timeout, unlike wait_for, costs no extra task per message).
+        async with asyncio.timeout(self.config.smtp_timeout * 3):
+            await client.sendmail(sender, [mail.recipient], mail.data)
         self.sent_here += 1
 
     async def close(self) -> None:

@@ -19,6 +19,7 @@ from litestar.datastructures import State
 from litestar.di import Provide
 from litestar.params import Parameter
 
+from ..apidoc import problems
 from ..auth import Principal, provide_principal, require_team_in_scope, visible_team_ids
 from ..errors import Conflict, InvalidInput, NotFound
 
@@ -238,7 +239,7 @@ class TeamController(Controller):
     tags = ["directory"]
     dependencies = {"who": Provide(provide_principal)}
 
-    @post("/teams", summary="Create a team (admin)")
+    @post("/teams", summary="Create a team (admin)", responses=problems(409))
     async def create_team(self, state: State, who: Principal, data: TeamIn) -> TeamOut:
         who.require_admin()
         async with state.pool.acquire() as conn:
@@ -303,7 +304,7 @@ class TeamController(Controller):
             await require_team_in_scope(conn, who, team_id)
             return await _get_team(conn, who.org_id, team_id)
 
-    @patch("/teams/{team_id:uuid}", summary="Rename a team (admin)")
+    @patch("/teams/{team_id:uuid}", summary="Rename a team (admin)", responses=problems(409))
     async def rename_team(
         self, state: State, who: Principal, team_id: UUID, data: TeamRename
     ) -> TeamOut:
@@ -315,6 +316,7 @@ class TeamController(Controller):
         "/teams/{team_id:uuid}/move",
         summary="Move a team under another parent (admin)",
         status_code=200,
+        responses=problems(409),
     )
     async def move_team(
         self, state: State, who: Principal, team_id: UUID, data: TeamMove
@@ -323,7 +325,12 @@ class TeamController(Controller):
         async with state.pool.acquire() as conn:
             return await move_team(conn, who.org_id, team_id, data.parent_id)
 
-    @post("/teams/{team_id:uuid}/archive", summary="Archive an empty team (admin)", status_code=200)
+    @post(
+        "/teams/{team_id:uuid}/archive",
+        summary="Archive an empty team (admin)",
+        status_code=200,
+        responses=problems(409),
+    )
     async def archive_team(self, state: State, who: Principal, team_id: UUID) -> TeamOut:
         who.require_admin()
         async with state.pool.acquire() as conn:

@@ -32,6 +32,7 @@ from litestar import Controller, Request, post
 from litestar.datastructures import State
 from litestar.di import Provide
 
+from ..apidoc import problems
 from ..auth import Principal, provide_principal
 from ..errors import CandorError, Conflict, PayloadTooLarge
 from .directory import lock_directory
@@ -255,6 +256,7 @@ class ImportController(Controller):
         summary="Import people from CSV (admin); ?dry_run=true reports without writing",
         status_code=200,
         request_max_body_size=MAX_IMPORT_BYTES,
+        responses=problems(409, 413, 415, 422),
     )
     async def import_csv(
         self,

@@ -17,6 +17,7 @@ from litestar import Controller, get, patch, post
 from litestar.datastructures import State
 from litestar.di import Provide
 
+from ..apidoc import problems
 from ..auth import Principal, provide_principal, require_team_in_scope, visible_team_ids
 from ..errors import Conflict, NotFound
 from .directory import Email, Limit, Locale, Name, Offset, require_live_team
@@ -132,7 +133,7 @@ class PeopleController(Controller):
     tags = ["directory"]
     dependencies = {"who": Provide(provide_principal)}
 
-    @post("/people", summary="Add a person (admin)")
+    @post("/people", summary="Add a person (admin)", responses=problems(409))
     async def create_person(self, state: State, who: Principal, data: PersonIn) -> PersonOut:
         who.require_admin()
         async with state.pool.acquire() as conn:
@@ -175,7 +176,11 @@ class PeopleController(Controller):
         async with state.pool.acquire() as conn:
             return await _require_person_visible(conn, who, person_id)
 
-    @patch("/people/{person_id:uuid}", summary="Change a person (admin); team_id null = no team")
+    @patch(
+        "/people/{person_id:uuid}",
+        summary="Change a person (admin); team_id null = no team",
+        responses=problems(409),
+    )
     async def update_person(
         self, state: State, who: Principal, person_id: UUID, data: PersonPatch
     ) -> PersonOut:

@@ -17,6 +17,7 @@ from litestar import Controller, get, post
 from litestar.datastructures import State
 from litestar.di import Provide
 
+from ..apidoc import problems
 from ..auth import Principal, provide_principal
 from ..errors import Conflict, InvalidInput, NotFound
 from .bank import builtin_items
@@ -195,13 +196,17 @@ class QuestionController(Controller):
             raise NotFound("No such item.")
         return _item(row)
 
-    @post("/items", summary="Add an item of the org's own (admin)")
+    @post("/items", summary="Add an item of the org's own (admin)", responses=problems(409))
     async def add_item(self, state: State, who: Principal, data: ItemIn) -> ItemOut:
         who.require_admin()
         async with state.pool.acquire() as conn:
             return (await add_items(conn, who.org_id, [data], data.instrument))[0]
 
-    @post("/instruments", summary="Add a whole instrument (e.g. a licensed scale) at once (admin)")
+    @post(
+        "/instruments",
+        summary="Add a whole instrument (e.g. a licensed scale) at once (admin)",
+        responses=problems(409),
+    )
     async def add_instrument(
         self, state: State, who: Principal, data: InstrumentIn
     ) -> list[ItemOut]:
@@ -209,7 +214,12 @@ class QuestionController(Controller):
         async with state.pool.acquire() as conn:
             return await add_items(conn, who.org_id, list(data.items), data.name)
 
-    @post("/items/{key:str}/retire", summary="Retire an item (admin)", status_code=200)
+    @post(
+        "/items/{key:str}/retire",
+        summary="Retire an item (admin)",
+        status_code=200,
+        responses=problems(409),
+    )
     async def retire(self, state: State, who: Principal, key: str) -> ItemOut:
         who.require_admin()
         async with state.pool.acquire() as conn:

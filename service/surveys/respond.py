@@ -22,6 +22,7 @@ from litestar import Request, Response, get, post
 from litestar.datastructures import State
 from litestar.response import Template
 
+from ..apidoc import problems
 from ..errors import CandorError, Gone, InvalidInput, NotFound, UnprocessableEntity
 from . import i18n
 from .submission import (
@@ -251,6 +252,7 @@ _CLOSED = "This wave has closed and no longer accepts answers."
         'characters>"}. 201 when stored; 404 for an unknown or used token (indistinguishable); '
         "410 when the wave has closed; 422 naming each field that cannot be accepted."
     ),
+    responses=problems(404, 410, 413, 415, 422),
 )
 async def respond_json(
     request: Request[Any, Any, Any], state: State, token: str

@@ -20,6 +20,7 @@ from litestar.datastructures import State
 from litestar.di import Provide
 
 from ..analytics.rollup import rollup_wave
+from ..apidoc import problems
 from ..auth import Principal, provide_principal, visible_team_ids
 from ..errors import Conflict, NotFound, UnprocessableEntity
 from .outbox import kick_delivery
@@ -200,6 +201,56 @@ async def close_wave(conn: asyncpg.Connection, org_id: UUID, wave_id: UUID) -> b
     return True
 
 
+# Take every ballot out and put it back in a random order, in one statement: afterwards the
+# box's physical order no longer follows the order people submitted in.
+_RESHUFFLE = """
+WITH taken AS (
+    DELETE FROM ballots WHERE org_id = $1 AND wave_id = $2
+    RETURNING team_id, answers, comment
+)
+INSERT INTO ballots (org_id, wave_id, team_id, answers, comment)
+SELECT $1, $2, team_id, answers, comment FROM taken ORDER BY random()
+"""
+
+
+async def reseal_ballot_box(
+    conn: asyncpg.Connection | asyncpg.pool.PoolConnectionProxy[Any], org_id: UUID, wave_id: UUID
+) -> bool:
+    """Shuffle an open wave's ballot box and re-stamp its invitations in one transaction.
+
+    A dump or backup taken after this cannot line up the ballots submitted so far with the
+    invitations that produced them, neither by row order nor by transaction id (all carry this
+    transaction's). Only submissions since the last reseal stay linkable to someone reading the
+    live database, so the scheduler runs it every few minutes (`reseal_open_waves`).
+    False when the wave is not open.
+    """
+    async with conn.transaction():
+        state = await conn.fetchval(
+            "SELECT state FROM waves WHERE org_id = $1 AND id = $2 FOR UPDATE", org_id, wave_id
+        )
+        if state != "open":
+            return False
+        await conn.execute(_RESHUFFLE, org_id, wave_id)
+        await conn.execute(_RESTAMP_INVITATIONS, org_id, wave_id)
+    return True
+
+
+async def reseal_open_waves(ctx: dict[str, Any]) -> int:
+    """arq job: reseal the ballot box of every open wave that received ballots; returns how many."""
+    pool: asyncpg.Pool = ctx["pool"]
+    waves = await pool.fetch(
+        """
+        SELECT DISTINCT b.org_id, b.wave_id FROM ballots b
+        JOIN waves w ON w.org_id = b.org_id AND w.id = b.wave_id WHERE w.state = 'open'
+        """
+    )
+    done = 0
+    for w in waves:
+        async with pool.acquire() as conn:
+            done += await reseal_ballot_box(conn, w["org_id"], w["wave_id"])
+    return done
+
+
 # --- admin API -------------------------------------------------------------------------------
 
 
@@ -272,7 +323,11 @@ class WaveController(Controller):
     tags = ["waves"]
     dependencies = {"who": Provide(provide_principal)}
 
-    @post("/pulses/{pulse_id:uuid}/waves", summary="Open the pulse's next wave now (admin)")
+    @post(
+        "/pulses/{pulse_id:uuid}/waves",
+        summary="Open the pulse's next wave now (admin)",
+        responses=problems(409, 422),
+    )
     async def open_now(self, state: State, who: Principal, pulse_id: UUID) -> WaveOut:
         who.require_admin()
         async with state.pool.acquire() as conn:

@@ -22,6 +22,7 @@ from litestar.datastructures import State
 from litestar.openapi.datastructures import ResponseSpec
 from litestar.params import Parameter
 
+from ...apidoc import problems
 from ...errors import Forbidden, InvalidInput, NotFound
 from .data import load_view
 from .frame import frame_csp, render_error_frame, render_frame
@@ -122,7 +123,23 @@ def _frame_error(status: int, q: Mapping[str, str], key: str) -> Response[bytes]
 _TOKEN_DOC = Parameter(description="The widget token (cwt_...).", required=False)
 
 
-@get("/embed/v1/frame", tags=["widgets"], summary="Iframe page: the team's trend chart")
+def _page_errors(media_type: str, what: str) -> dict[int, ResponseSpec]:
+    """A person's page answers errors in its own kind (a page, an image), never JSON."""
+    return {
+        400: ResponseSpec(str, media_type=media_type, description=f"{what}: bad parameters"),
+        404: ResponseSpec(
+            str, media_type=media_type, description=f"{what}: unknown, revoked or expired token"
+        ),
+    }
+
+
+@get(
+    "/embed/v1/frame",
+    tags=["widgets"],
+    summary="Iframe page: the team's trend chart",
+    media_type="text/html",
+    responses=_page_errors("text/html", "A page saying the widget is unavailable"),
+)
 async def frame(
     request: Request[Any, Any, Any],
     state: State,
@@ -160,7 +177,10 @@ async def frame(
     "/embed/v1/trend.json",
     tags=["widgets"],
     summary="The team's trend as JSON (CORS)",
-    responses={200: ResponseSpec(data_container=WidgetView, description="What a widget shows")},
+    responses={
+        200: ResponseSpec(data_container=WidgetView, description="What a widget shows"),
+        **problems(403, 404),
+    },
 )
 async def trend_json(
     request: Request[Any, Any, Any],
@@ -214,7 +234,13 @@ def _badge_error(status: int, q: Mapping[str, str]) -> Response[bytes]:
     )
 
 
-@get("/embed/v1/badge.svg", tags=["widgets"], summary="SVG badge: one dimension's latest score")
+@get(
+    "/embed/v1/badge.svg",
+    tags=["widgets"],
+    summary="SVG badge: one dimension's latest score",
+    media_type=_SVG,
+    responses=_page_errors(_SVG, "A neutral 'unavailable' badge"),
+)
 async def badge(
     request: Request[Any, Any, Any],
     state: State,
@@ -254,7 +280,12 @@ COMPONENT_JS = (Path(__file__).resolve().parent / "static" / "candor.js").read_b
 _JS_ETAG = '"' + hashlib.sha256(COMPONENT_JS).hexdigest()[:32] + '"'
 
 
-@get("/embed/v1/candor.js", tags=["widgets"], summary="Web component <candor-team-trend>")
+@get(
+    "/embed/v1/candor.js",
+    tags=["widgets"],
+    summary="Web component <candor-team-trend>",
+    media_type="text/javascript",
+)
 async def component_js(request: Request[Any, Any, Any]) -> Response[bytes]:
     headers = {
         "ETag": _JS_ETAG,

@@ -169,9 +169,16 @@
       this._seq = 0;
     }
 
-    connectedCallback() { this._load(); }
+    connectedCallback() { this._schedule(); }
 
-    attributeChangedCallback() { if (this.isConnected) this._load(); }
+    attributeChangedCallback() { if (this.isConnected) this._schedule(); }
+
+    // An upgrade reports every attribute, then the connection: load once for all of them.
+    _schedule() {
+      if (this._pending) return;
+      this._pending = true;
+      queueMicrotask(() => { this._pending = false; this._load(); });
+    }
 
     _frame(theme, size) {
       const wrap = el("div", { class: `w ${theme} ${size}`, part: "card" });

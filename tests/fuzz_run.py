@@ -1,0 +1,309 @@
+"""The fuzzer: schemathesis cases for every operation of the app's own OpenAPI schema, sent to
+the real server under each kind of caller, every response judged by the checks below.
+
+Callers ("profiles"): no credentials at all, Acme's admin key, Acme's leader key (scoped to a
+subtree) and, on the widget routes, Acme's widget token. Generated path ids are often swapped
+for ids that exist (Acme's teams, waves, pulses, people...) so cases get past "not found" and
+into the code that does the work; respondent submits sometimes carry a full, valid set of
+answers for the same reason.
+
+Checks: schemathesis's own (no 5xx, status code / content type / headers / body conform to the
+schema, and in negative mode that invalid input is refused) plus `problem_details`: every 4xx
+of the JSON API is `application/problem+json` with a `status` equal to the HTTP status and a
+`title`; pages for people (the widget iframe, the badge) answer a 4xx HTML page or SVG image.
+"""
+
+from __future__ import annotations
+
+import json
+import random
+import time
+from collections import Counter
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+import hypothesis
+import requests
+import schemathesis
+from hypothesis import HealthCheck, Phase
+from hypothesis import strategies as st
+from schemathesis import Case, GenerationMode
+from schemathesis.checks import not_a_server_error
+from schemathesis.core.failures import FailureGroup
+from schemathesis.specs.openapi.checks import (
+    content_type_conformance,
+    negative_data_rejection,
+    response_headers_conformance,
+    response_schema_conformance,
+    status_code_conformance,
+)
+
+from tests.fuzz_world import Server, World
+
+PROBLEM_JSON = "application/problem+json"
+# Pages a person looks at answer errors in their own kind (HTML, an image), not JSON.
+HUMAN_PAGES = {"/embed/v1/frame": "text/html", "/embed/v1/badge.svg": "image/svg+xml"}
+
+
+def problem_details(ctx: Any, response: Any, case: Case) -> bool | None:
+    """A 4xx is problem details (or, on a page for people, a 4xx page or image)."""
+    status = response.status_code
+    if not 400 <= status < 500:
+        return None
+    media = (response.headers.get("content-type") or [""])[0].split(";")[0].strip().lower()
+    human = HUMAN_PAGES.get(case.operation.path)
+    if human is not None:
+        if media != human:
+            raise AssertionError(f"{status} from a page for people came as {media!r}, not {human}")
+        return None
+    if media != PROBLEM_JSON:
+        raise AssertionError(f"{status} answered with {media!r}, not {PROBLEM_JSON}")
+    try:
+        body = json.loads(response.content)
+    except ValueError:
+        raise AssertionError(f"{status} problem body is not JSON") from None
+    if not isinstance(body, dict) or body.get("status") != status or not body.get("title"):
+        raise AssertionError(f"{status} problem body lacks status/title: {str(body)[:200]}")
+    return None
+
+
+CheckFn = Callable[[Any, Any, Case], bool | None]
+POSITIVE_CHECKS: list[tuple[str, CheckFn]] = [
+    ("not_a_server_error", not_a_server_error),
+    ("status_code_conformance", status_code_conformance),
+    ("content_type_conformance", content_type_conformance),
+    ("response_headers_conformance", response_headers_conformance),
+    ("response_schema_conformance", response_schema_conformance),
+    ("problem_details", problem_details),
+]
+NEGATIVE_CHECKS: list[tuple[str, CheckFn]] = [
+    ("not_a_server_error", not_a_server_error),
+    ("negative_data_rejection", negative_data_rejection),
+    ("problem_details", problem_details),
+]
+
+
+@dataclass(frozen=True)
+class Size:
+    """Examples per operation for each profile (0 = skip)."""
+
+    admin: int
+    leader: int
+    anonymous: int
+    widget: int
+    negative: int
+
+
+QUICK = Size(admin=6, leader=3, anonymous=2, widget=12, negative=3)
+FULL = Size(admin=40, leader=15, anonymous=6, widget=60, negative=15)
+
+
+@dataclass
+class Finding:
+    check: str
+    operation: str
+    profile: str
+    status: int
+    message: str
+    curl: str
+
+
+@dataclass
+class Report:
+    cases: int = 0
+    by_profile: Counter[str] = field(default_factory=Counter)
+    statuses: Counter[str] = field(default_factory=Counter)
+    passed: Counter[str] = field(default_factory=Counter)
+    failed: Counter[str] = field(default_factory=Counter)
+    findings: dict[tuple[str, str, int], Finding] = field(default_factory=dict)
+    seconds: float = 0.0
+
+    @property
+    def failures(self) -> int:
+        return sum(self.failed.values())
+
+    def summary(self) -> dict[str, Any]:
+        checks = sorted(set(self.passed) | set(self.failed))
+        return {
+            "cases": self.cases,
+            "failures": self.failures,
+            "distinct_findings": len(self.findings),
+            "checks": {c: {"passed": self.passed[c], "failed": self.failed[c]} for c in checks},
+            "by_profile": dict(self.by_profile),
+            "statuses": dict(sorted(self.statuses.items())),
+            "seconds": round(self.seconds, 1),
+        }
+
+    def describe_findings(self, server: Server | None = None) -> str:
+        parts = [
+            f"[{f.check}] {f.operation} as {f.profile} -> {f.status}\n{f.message}\n{f.curl}"
+            for f in self.findings.values()
+        ]
+        if server is not None and any(f.status >= 500 for f in self.findings.values()):
+            parts.append("server log:\n" + server.log_tail())
+        return "\n\n".join(parts)
+
+
+def _known_ids(world: World) -> dict[str, list[str]]:
+    """Real values for path parameters, by parameter name (Acme's, the fuzzing org's)."""
+    a = world.acme
+    return {
+        "team_id": [str(t) for t in a.teams.values()],
+        "wave_id": [str(a.closed_wave), str(a.open_wave)],
+        "pulse_id": [str(a.pulse_id)],
+        "person_id": [str(p) for p in a.people[:5]],
+        # Never the keys the fuzzer itself uses: revoking those would end the run early.
+        "key_id": [str(world.spare_key_id)],
+        "token_id": [],
+        "key": ["ps.risk", "tr.reliable", "su.disagree"],
+        "token": world.respond_tokens[:],
+    }
+
+
+def _profiles(path: str, size: Size) -> list[tuple[str, int, GenerationMode]]:
+    if path.startswith("/embed/"):
+        return [
+            ("widget", size.widget, GenerationMode.POSITIVE),
+            ("anonymous", size.anonymous, GenerationMode.POSITIVE),
+            ("anonymous", size.negative, GenerationMode.NEGATIVE),
+        ]
+    if path.startswith("/api/"):
+        return [
+            ("admin", size.admin, GenerationMode.POSITIVE),
+            ("leader", size.leader, GenerationMode.POSITIVE),
+            ("anonymous", size.anonymous, GenerationMode.POSITIVE),
+            ("admin", size.negative, GenerationMode.NEGATIVE),
+        ]
+    return [("anonymous", max(2, size.anonymous), GenerationMode.POSITIVE)]
+
+
+def _prepare(case: Case, profile: str, world: World, data: Any, known: dict[str, list[str]]) -> None:
+    """Credentials for the profile, and (sometimes) real ids and real answers."""
+    headers = dict(case.headers or {})
+    for name in list(headers):
+        if name.lower() == "authorization":
+            del headers[name]
+    if profile == "admin":
+        headers["Authorization"] = f"Bearer {world.acme.admin_key}"
+    elif profile == "leader":
+        headers["Authorization"] = f"Bearer {world.leader_key}"
+    case.headers = headers
+    if profile == "widget":
+        query = dict(case.query or {})
+        query["token"] = world.acme.widget_token
+        if data.draw(st.booleans(), label="drop team"):
+            query.pop("team", None)
+        case.query = query
+    if case.path_parameters:
+        params = dict(case.path_parameters)
+        for name in params:
+            choices = known.get(name) or []
+            if choices and data.draw(st.booleans(), label=f"real {name}"):
+                params[name] = data.draw(st.sampled_from(choices), label=name)
+        case.path_parameters = params
+    if (
+        case.operation.path == "/api/v1/respond/{token}"
+        and world.open_item_keys
+        and data.draw(st.booleans(), label="valid answers")
+    ):
+        value = data.draw(st.integers(1, 7), label="answer")
+        case.body = {"answers": {k: value for k in world.open_item_keys}}
+        case.media_type = "application/json"
+
+
+def _judge(
+    case: Case,
+    response: Any,
+    checks: list[tuple[str, CheckFn]],
+    profile: str,
+    report: Report,
+) -> None:
+    for name, fn in checks:
+        try:
+            case.validate_response(response, checks=[fn])  # type: ignore[list-item]
+        except FailureGroup as group:
+            report.failed[name] += 1
+            key = (name, case.operation.label, response.status_code)
+            if key not in report.findings:
+                report.findings[key] = Finding(
+                    name,
+                    case.operation.label,
+                    profile,
+                    response.status_code,
+                    "\n".join(str(f.title) + ": " + str(f.message) for f in group.exceptions)[:1500],
+                    case.as_curl_command(headers=dict(response.request.headers))[:1500],
+                )
+        except AssertionError as exc:
+            report.failed[name] += 1
+            key = (name, case.operation.label, response.status_code)
+            report.findings.setdefault(
+                key,
+                Finding(
+                    name,
+                    case.operation.label,
+                    profile,
+                    response.status_code,
+                    str(exc)[:1500],
+                    case.as_curl_command(headers=dict(response.request.headers))[:1500],
+                ),
+            )
+        else:
+            report.passed[name] += 1
+
+
+def _one_operation(
+    server: Server,
+    world: World,
+    strategy: Any,
+    profile: str,
+    checks: list[tuple[str, CheckFn]],
+    known: dict[str, list[str]],
+    report: Report,
+    session: requests.Session,
+) -> Callable[[Any], None]:
+    def one(data: Any) -> None:
+        case = data.draw(strategy, label="case")
+        _prepare(case, profile, world, data, known)
+        response = case.call(base_url=server.base_url, session=session, timeout=15)
+        report.cases += 1
+        report.by_profile[profile] += 1
+        report.statuses[str(response.status_code)] += 1
+        _judge(case, response, checks, profile, report)
+
+    return one
+
+
+def run_fuzz(server: Server, world: World, size: Size, seed: int = 0) -> Report:
+    """Fuzz every operation of the served schema; return what happened (never raises on findings)."""
+    started = time.perf_counter()
+    schema = schemathesis.openapi.from_url(server.base_url + "/schema/openapi.json")
+    report = Report()
+    known = _known_ids(world)
+    session = requests.Session()
+    operations = [r.ok() for r in schema.get_all_operations()]
+    rng = random.Random(seed)
+    for op in operations:
+        for profile, examples, mode in _profiles(op.path, size):
+            if examples <= 0:
+                continue
+            checks = NEGATIVE_CHECKS if mode == GenerationMode.NEGATIVE else POSITIVE_CHECKS
+            strategy = op.as_strategy(generation_mode=mode)
+
+            test = _one_operation(server, world, strategy, profile, checks, known, report, session)
+            runner = hypothesis.seed(rng.randrange(2**32))(
+                hypothesis.settings(
+                    max_examples=examples,
+                    deadline=None,
+                    database=None,
+                    phases=[Phase.generate],
+                    suppress_health_check=list(HealthCheck),
+                    verbosity=hypothesis.Verbosity.quiet,
+                )(hypothesis.given(data=st.data())(test))
+            )
+            try:
+                runner()
+            except hypothesis.errors.Unsatisfiable:
+                continue
+    report.seconds = time.perf_counter() - started
+    return report
