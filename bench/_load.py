@@ -20,6 +20,7 @@ import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit, urlunsplit
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
@@ -149,3 +150,50 @@ def load(
     if shutil.which("wrk"):
         return _wrk(url, connections, seconds, headers)
     return asyncio.run(_py_load(url, connections, seconds, headers))
+
+
+@contextlib.contextmanager
+def database() -> Iterator[str]:
+    """A fresh database for one benchmark run: on TEST_DATABASE_URL's server, else embedded."""
+    import asyncpg
+
+    from service.embedded import EmbeddedPostgres
+
+    server = os.environ.get("TEST_DATABASE_URL")
+    pg = None
+    if not server:
+        pg = EmbeddedPostgres(Path(f"/tmp/candor-bench-{os.getuid()}"))
+        server = pg.start("postgres")
+    name = f"candor_bench_{os.urandom(4).hex()}"
+
+    async def admin(sql: str) -> None:
+        conn = await asyncpg.connect(server)
+        try:
+            await conn.execute(sql)
+        finally:
+            await conn.close()
+
+    asyncio.run(admin(f'CREATE DATABASE "{name}"'))
+    try:
+        parts = urlsplit(server)
+        yield urlunsplit(parts._replace(path="/" + name))
+    finally:
+        asyncio.run(admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        if pg is not None:
+            pg.stop()
+
+
+@contextlib.contextmanager
+def redis() -> Iterator[str]:
+    """TEST_REDIS_URL, else an embedded Redis for this run."""
+    from service.embedded import EmbeddedRedis
+
+    url = os.environ.get("TEST_REDIS_URL")
+    if url:
+        yield url
+        return
+    server = EmbeddedRedis(Path(f"/tmp/candor-bench-redis-{os.getpid()}"))
+    try:
+        yield server.start()
+    finally:
+        server.stop()

@@ -199,4 +199,17 @@ def _bad_encoding(request: Request[Any, Any, Any], exc: UnicodeDecodeError) -> R
     return _problem(400, "Bad request", "The request body is not valid UTF-8.").to_response(request)
 
 
-EXCEPTION_HANDLERS = {Exception: _internal_error, UnicodeDecodeError: _bad_encoding}
+def _bad_text(request: Request[Any, Any, Any], exc: asyncpg.DataError) -> Response[Any]:
+    # PostgreSQL text cannot hold NUL (\u0000), which valid JSON strings may carry; the
+    # statement failed, so nothing was stored.
+    return _problem(
+        400, "Invalid input", "Text fields may not contain NUL (\\u0000) characters."
+    ).to_response(request)
+
+
+EXCEPTION_HANDLERS = {
+    Exception: _internal_error,
+    UnicodeDecodeError: _bad_encoding,
+    asyncpg.CharacterNotInRepertoireError: _bad_text,
+    asyncpg.UntranslatableCharacterError: _bad_text,
+}

@@ -84,7 +84,9 @@ class World:
     leader_key: str  # Acme leader scoped to Engineering (Platform, Apps, Tiny below it)
     leader_scope: list[UUID]
     sales_leader_key: str  # Acme leader scoped to Sales only: Engineering is out of scope
-    sales_pulse: UUID  # Acme's second pulse, over Sales only (out of the Engineering leader's scope)
+    sales_pulse: (
+        UUID  # Acme's second pulse, over Sales only (out of the Engineering leader's scope)
+    )
     sales_wave: UUID  # its closed wave
     sales_people: list[UUID]
     revoked_key: str  # an Acme admin key, revoked
@@ -450,7 +452,7 @@ def serve_app(env: dict[str, str], log_path: Path) -> Iterator[Server]:
                 if proc.poll() is not None:
                     raise RuntimeError(f"the app exited during start-up:\n{server.log_tail()}")
                 with contextlib.suppress(OSError):
-                    with urllib.request.urlopen(base + "/ready", timeout=1) as r:  # noqa: S310
+                    with urllib.request.urlopen(base + "/ready", timeout=1) as r:
                         if r.status == 200:
                             break
                 if time.monotonic() > deadline:

@@ -96,15 +96,18 @@ async def test_postgres_restart_under_submit_load_stores_every_2xx_exactly_once(
                 token = queue.get_nowait()
                 r = await client.post(f"/api/v1/respond/{token}", json=body)
                 outcomes[token] = r.status_code
+                if len(outcomes) >= 20:
+                    started.set()
                 if r.status_code >= 500:
                     assert r.status_code == 503, r.text
                     assert r.headers["content-type"].startswith("application/problem+json")
                     assert "retry-after" in r.headers
                 await asyncio.sleep(0.01)
 
+        started = asyncio.Event()
+
         async def restart() -> None:
-            while len(outcomes) < 20:
-                await asyncio.sleep(0.01)
+            await started.wait()
             await asyncio.to_thread(world.pg.server._stop)
             await asyncio.sleep(0.5)
             await asyncio.to_thread(world.pg.server.ensure_postgres_running)
@@ -205,14 +208,15 @@ async def test_worker_killed_during_wave_close_leaves_it_whole_and_a_rerun_close
         asyncio.run(main())
         """
     )
-    closer = subprocess.Popen(
+    closer = subprocess.Popen(  # noqa: ASYNC220 - started once, then only signalled
         [sys.executable, "-c", script, world.dsn, str(world.org.id), str(wave.wave_id)],
         env={**os.environ, "SECRET_KEY": "k" * 40},
     )
     try:
         for _ in range(200):  # wait until the closer is inside its transaction, blocked
             waiting = await blocker.fetchval(
-                "SELECT count(*) FROM pg_locks WHERE NOT granted AND relation = 'comments'::regclass"
+                "SELECT count(*) FROM pg_locks"
+                " WHERE NOT granted AND relation = 'comments'::regclass"
             )
             if waiting:
                 break

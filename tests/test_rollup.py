@@ -1,4 +1,4 @@
-"""Rollups written at close: counts, sums, favourable, histograms, subtrees and the guard's marks."""
+"""Rollups written at close: counts, sums, favourable, histograms, subtrees, hidden marks."""
 
 from __future__ import annotations
 

@@ -1,17 +1,54 @@
-"""The demo org that `candor dev` seeds once, so a new user sees real output at once."""
+"""The demo org that `candor dev` seeds once, so a new user sees real output at once.
+
+Besides the org and its admin key, the demo gets about four months of fortnightly waves, opened
+and closed through the real `open_wave` / `close_wave` (so the rollups and the anonymity guard
+run exactly as in production), with answers dropped in the ballot box as submissions leave
+them. The story: Platform improves, Mobile declines, Data holds steady, Design is too small to
+show (and one sibling is hidden with it), Sales is a second subtree. Seeding is idempotent: the
+history is written only when the demo org has no waves yet.
+"""
 
 from __future__ import annotations
 
+import random
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
+from uuid import UUID
 
 import asyncpg
 
 from ..orgs import create_org
 from ..settings import Settings
-from ..surveys.bank import install_builtin_items
+from ..surveys.bank import builtin_items, install_builtin_items
+from ..surveys.waves import close_wave, open_wave
 
 DEMO_ORG = "Demo Co"
+WAVES = 8
+FORTNIGHT = timedelta(days=14)
+
+# team -> (parent, people, first wave's mean, last wave's mean) on the 1-7 agree scale
+DEMO_TEAMS: dict[str, tuple[str | None, int, float, float]] = {
+    "Product": (None, 0, 0, 0),
+    "Platform": ("Product", 11, 3.7, 5.9),
+    "Mobile": ("Product", 10, 5.7, 3.8),
+    "Data": ("Product", 8, 5.0, 5.1),
+    "Design": ("Product", 3, 4.5, 4.6),
+    "Sales": (None, 0, 0, 0),
+    "Field sales": ("Sales", 9, 4.6, 5.0),
+    "Inside sales": ("Sales", 7, 5.2, 5.0),
+}
+
+DEMO_COMMENTS = (
+    "Retros feel more useful since we started picking one thing to change.",
+    "Hard to raise problems when deadlines are this tight.",
+    "I would like more context on why priorities change.",
+    "Pairing sessions made it easier to ask questions.",
+    "Meetings run over and the quiet voices get lost.",
+    "Good to see follow-up on last month's feedback.",
+    "Not sure anyone reads these, but here goes: more focus time please.",
+    "The new on-call rota takes a lot of stress away.",
+)
 
 
 async def seed_demo(conn: asyncpg.Connection, folder: Path, settings: Settings) -> dict[str, Any]:
@@ -25,4 +62,120 @@ async def seed_demo(conn: asyncpg.Connection, folder: Path, settings: Settings) 
             org_id, key = await create_org(conn, DEMO_ORG, setup=[install_builtin_items])
         key_file.write_text(key)
         key_file.chmod(0o600)
+    if not await conn.fetchval("SELECT EXISTS (SELECT 1 FROM waves WHERE org_id = $1)", org_id):
+        await seed_history(conn, org_id, settings.secret_key)
     return {"org_id": str(org_id), "org_name": DEMO_ORG, "admin_key": key_file.read_text().strip()}
+
+
+async def seed_history(
+    conn: asyncpg.Connection, org_id: UUID, secret: str, *, now: datetime | None = None
+) -> UUID:
+    """Teams, people, a pulse and WAVES closed waves; returns the pulse id. One transaction."""
+    rng = random.Random(20260101)
+    now = now or datetime.now(UTC)
+    first = now - FORTNIGHT * WAVES
+    async with conn.transaction():
+        ids: dict[str, UUID] = {}
+        for name, (parent, size, _, _) in DEMO_TEAMS.items():
+            ids[name] = await conn.fetchval(
+                "INSERT INTO teams (org_id, parent_id, name) VALUES ($1, $2, $3) RETURNING id",
+                org_id,
+                ids[parent] if parent else None,
+                name,
+            )
+            slug = name.lower().replace(" ", "-")
+            await conn.executemany(
+                "INSERT INTO people (org_id, email, display_name, team_id) VALUES ($1, $2, $3, $4)",
+                [
+                    (org_id, f"{slug}-{i + 1}@demo.example", f"{name} member {i + 1}", ids[name])
+                    for i in range(size)
+                ],
+            )
+        core = [i.key for i in builtin_items() if i.core]
+        rotating = [i.key for i in builtin_items() if not i.core]
+        pulse_id: UUID = await conn.fetchval(
+            """
+            INSERT INTO pulses (org_id, name, team_ids, core_items, rotating_items,
+                                items_per_wave, cadence, cadence_weeks, open_days, k, comment_k,
+                                starts_at, next_wave_at)
+            VALUES ($1, 'Fortnightly team pulse', $2, $3, $4, $5, 'every_n_weeks', 2, 5, 5, 10,
+                    $6, $7)
+            RETURNING id
+            """,
+            org_id,
+            [ids["Product"], ids["Sales"]],
+            core,
+            rotating,
+            min(7, len(core) + 2),
+            first,
+            now + FORTNIGHT,  # the next wave is due in the future: no surprise mail at start
+        )
+        for w in range(WAVES):
+            await _demo_wave(conn, org_id, pulse_id, ids, w, first + FORTNIGHT * w, secret, rng)
+    return pulse_id
+
+
+async def _demo_wave(
+    conn: asyncpg.Connection,
+    org_id: UUID,
+    pulse_id: UUID,
+    ids: dict[str, UUID],
+    w: int,
+    opens_at: datetime,
+    secret: str,
+    rng: random.Random,
+) -> None:
+    wave_id = await open_wave(conn, org_id, pulse_id, opens_at=opens_at, secret=secret)
+    items = await conn.fetch(
+        """
+        SELECT i.key, i.reverse, i.scale_min, i.scale_max
+        FROM waves wv JOIN items i ON i.org_id = wv.org_id AND i.key = ANY (wv.item_keys)
+        WHERE wv.org_id = $1 AND wv.id = $2
+        """,
+        org_id,
+        wave_id,
+    )
+    progress = w / (WAVES - 1)
+    for name, (_, size, start, end) in DEMO_TEAMS.items():
+        if not size:
+            continue
+        mean = start + (end - start) * progress
+        answering = max(1, min(size, round(size * rng.uniform(0.7, 0.95))))
+        for _ in range(answering):
+            person = mean + rng.gauss(0, 0.6)
+            answers = {}
+            for it in items:
+                v = min(it["scale_max"], max(it["scale_min"], round(person + rng.gauss(0, 0.7))))
+                answers[it["key"]] = it["scale_min"] + it["scale_max"] - v if it["reverse"] else v
+            comment = rng.choice(DEMO_COMMENTS) if rng.random() < 0.5 else None
+            await conn.execute(
+                "INSERT INTO ballots (org_id, wave_id, team_id, answers, comment)"
+                " VALUES ($1, $2, $3, $4, $5)",
+                org_id,
+                wave_id,
+                ids[name],
+                answers,
+                comment,
+            )
+        await conn.execute(
+            """
+            UPDATE invitations SET responded = true WHERE org_id = $1 AND id IN (
+                SELECT id FROM invitations WHERE org_id = $1 AND wave_id = $2 AND team_id = $3
+                ORDER BY id LIMIT $4)
+            """,
+            org_id,
+            wave_id,
+            ids[name],
+            answering,
+        )
+    # These invitations belong to the past: nothing should be mailed for them.
+    await conn.execute(
+        """
+        UPDATE outbox SET state = 'skipped', last_error = 'demo history'
+        WHERE org_id = $1 AND invitation_id IN (
+            SELECT id FROM invitations WHERE org_id = $1 AND wave_id = $2)
+        """,
+        org_id,
+        wave_id,
+    )
+    await close_wave(conn, org_id, wave_id)

@@ -32,7 +32,12 @@ class Heatmap(msgspec.Struct, frozen=True):
     rows: list[HeatmapRow]
 
 
-_WAVE = "SELECT state, k, item_keys FROM waves WHERE org_id = $1 AND id = $2"
+_WAVE = """
+SELECT w.state, w.k,
+       ARRAY(SELECT DISTINCT i.dimension FROM items i
+             WHERE i.org_id = w.org_id AND i.key = ANY (w.item_keys) ORDER BY 1) AS dimensions
+FROM waves w WHERE w.org_id = $1 AND w.id = $2
+"""
 
 _ROWS = """
 SELECT g.team_id, coalesce(t.name, wt.name) AS name, wt.parent_id, g.invited, g.responded,
@@ -83,16 +88,7 @@ async def wave_heatmap(
         raise NotFound("No such wave.")
     if wave["state"] != "closed":
         raise Conflict(f"This wave is still open; {guard.OPEN_REASON} until it closes.")
-    dims_of_wave = sorted(
-        {
-            r["dimension"]
-            for r in await conn.fetch(
-                "SELECT dimension FROM items WHERE org_id = $1 AND key = ANY ($2::text[])",
-                org_id,
-                wave["item_keys"],
-            )
-        }
-    )
+    dims_of_wave: list[str] = list(wave["dimensions"])
     dims = [d for d in dims_of_wave if dimensions is None or d in dimensions]
     rows = await conn.fetch(_ROWS, org_id, wave_id, scope, team_filter, limit, offset)
     cells = await conn.fetch(_CELLS, org_id, wave_id, scope, [r["team_id"] for r in rows], dims)

@@ -22,20 +22,15 @@ import asyncpg
 
 from .guard import plan_wave, wave_tree
 
-# The frozen tree as (ancestor, descendant) pairs, each team included as its own descendant.
+# The frozen tree as (ancestor, descendant) pairs, each team its own descendant; computed in
+# Python from `wave_teams` (one small read) and passed as two arrays.
 _CLOSURE = """
-closure AS (
-    SELECT team_id AS ancestor, team_id AS descendant
-    FROM wave_teams WHERE org_id = $1 AND wave_id = $2
-    UNION ALL
-    SELECT c.ancestor, w.team_id
-    FROM closure c
-    JOIN wave_teams w ON w.org_id = $1 AND w.wave_id = $2 AND w.parent_id = c.descendant
-)
+closure AS (SELECT * FROM unnest($3::uuid[], $4::uuid[]) AS c (ancestor, descendant))
 """
 
+
 _GROUPS = f"""
-WITH RECURSIVE {_CLOSURE},
+WITH {_CLOSURE},
 inv AS (
     SELECT team_id, count(*) AS invited, count(*) FILTER (WHERE responded) AS responded
     FROM invitations WHERE org_id = $1 AND wave_id = $2 GROUP BY team_id
@@ -71,7 +66,7 @@ _HIST_POINTS = ", ".join(
 _HIST_BANDS = ", ".join(f"coalesce(sum(c) FILTER (WHERE bin = {b}), 0)::int" for b in range(1, 6))
 
 _CELLS = f"""
-WITH RECURSIVE {_CLOSURE},
+WITH {_CLOSURE},
 wave_items AS (
     SELECT i.key, i.dimension, i.scale_min, i.scale_max, i.reverse
     FROM waves w JOIN items i ON i.org_id = w.org_id AND i.key = ANY (w.item_keys)
@@ -194,21 +189,45 @@ async def rollup_wave(conn: asyncpg.Connection, org_id: UUID, wave_id: UUID) -> 
     await conn.execute(
         "DELETE FROM wave_groups WHERE org_id = $1 AND wave_id = $2", org_id, wave_id
     )
-    await conn.execute(_GROUPS, org_id, wave_id)
-    await conn.execute(_CELLS, org_id, wave_id)
-    await apply_guard(conn, org_id, wave_id, k=wave["k"], comment_k=wave["comment_k"])
-
-
-async def apply_guard(
-    conn: asyncpg.Connection, org_id: UUID, wave_id: UUID, *, k: int, comment_k: int
-) -> None:
-    """Run the guard's plan over the wave's rollup rows and store which ones are hidden."""
     teams = await conn.fetch(
         "SELECT team_id, parent_id FROM wave_teams WHERE org_id = $1 AND wave_id = $2",
         org_id,
         wave_id,
     )
-    tree = wave_tree((r["team_id"], r["parent_id"]) for r in teams)
+    pairs = [(r["team_id"], r["parent_id"]) for r in teams]
+    ancestors, descendants = closure(pairs)
+    await conn.execute(_GROUPS, org_id, wave_id, ancestors, descendants)
+    await conn.execute(_CELLS, org_id, wave_id, ancestors, descendants)
+    await apply_guard(conn, org_id, wave_id, pairs, k=wave["k"], comment_k=wave["comment_k"])
+
+
+def closure(pairs: list[tuple[UUID, UUID | None]]) -> tuple[list[UUID], list[UUID]]:
+    """Every (ancestor, descendant) pair of the tree, a team being its own descendant."""
+    parent = dict(pairs)
+    ancestors: list[UUID] = []
+    descendants: list[UUID] = []
+    for team, _ in pairs:
+        node: UUID | None = team
+        seen: set[UUID] = set()
+        while node is not None and node in parent and node not in seen:
+            seen.add(node)  # a cycle cannot come from wave_teams, but must not hang us
+            ancestors.append(node)
+            descendants.append(team)
+            node = parent[node]
+    return ancestors, descendants
+
+
+async def apply_guard(
+    conn: asyncpg.Connection,
+    org_id: UUID,
+    wave_id: UUID,
+    pairs: list[tuple[UUID, UUID | None]],
+    *,
+    k: int,
+    comment_k: int,
+) -> None:
+    """Run the guard's plan over the wave's rollup rows and store which ones are hidden."""
+    tree = wave_tree(pairs)
     groups = await conn.fetch(
         "SELECT team_id, scope, n FROM wave_groups WHERE org_id = $1 AND wave_id = $2",
         org_id,

@@ -116,26 +116,31 @@ def _day(value: date | None, end: bool = False) -> datetime | None:
     return datetime.combine(value, time.max if end else time.min, tzinfo=UTC)
 
 
-_CLOSED_WAVES = """
-SELECT w.id, w.opens_at, w.closes_at, w.k, w.item_keys,
-       g.invited, g.responded, g.n, g.hidden
-FROM wave_groups g
-JOIN waves w ON w.org_id = g.org_id AND w.id = g.wave_id
-WHERE g.org_id = $1 AND g.team_id = $2 AND g.scope = $3 AND w.state = 'closed'
-  AND ($4::timestamptz IS NULL OR w.opens_at >= $4)
-  AND ($5::timestamptz IS NULL OR w.opens_at <= $5)
-ORDER BY w.opens_at DESC, w.id
-LIMIT $6
+# The team's latest closed waves (with its group row) and any open ones, in one round trip.
+_WAVES = """
+(SELECT 'closed' AS state, w.id, w.opens_at, w.closes_at, w.k, w.item_keys,
+        g.invited, g.responded, g.n, g.hidden
+ FROM wave_groups g
+ JOIN waves w ON w.org_id = g.org_id AND w.id = g.wave_id
+ WHERE g.org_id = $1 AND g.team_id = $2 AND g.scope = $3 AND w.state = 'closed'
+   AND ($4::timestamptz IS NULL OR w.opens_at >= $4)
+   AND ($5::timestamptz IS NULL OR w.opens_at <= $5)
+ ORDER BY w.opens_at DESC, w.id
+ LIMIT $6)
+UNION ALL
+(SELECT 'open', w.id, w.opens_at, w.closes_at, w.k, w.item_keys, NULL, NULL, NULL, NULL
+ FROM waves w
+ JOIN wave_teams wt ON wt.org_id = w.org_id AND wt.wave_id = w.id AND wt.team_id = $2
+ WHERE w.org_id = $1 AND w.state = 'open'
+   AND ($4::timestamptz IS NULL OR w.opens_at >= $4)
+   AND ($5::timestamptz IS NULL OR w.opens_at <= $5))
 """
 
-_OPEN_WAVES = """
-SELECT w.id, w.opens_at, w.closes_at
-FROM waves w
-JOIN wave_teams wt ON wt.org_id = w.org_id AND wt.wave_id = w.id AND wt.team_id = $2
-WHERE w.org_id = $1 AND w.state = 'open'
-  AND ($3::timestamptz IS NULL OR w.opens_at >= $3)
-  AND ($4::timestamptz IS NULL OR w.opens_at <= $4)
-ORDER BY w.opens_at
+_TEAM = """
+SELECT t.name,
+       (SELECT coalesce(jsonb_object_agg(i.key, i.dimension), '{}'::jsonb)
+        FROM items i WHERE i.org_id = $1) AS item_dims
+FROM teams t WHERE t.org_id = $1 AND t.id = $2
 """
 
 _CELLS = """
@@ -164,19 +169,17 @@ async def team_trend(
     Scope checks are the caller's job; this only knows the org. Unknown team -> NotFound.
     """
     scope: Scope = "subtree" if subtree else "team"
-    name = await conn.fetchval(
-        "SELECT name FROM teams WHERE org_id = $1 AND id = $2", org_id, team_id
-    )
-    if name is None:
+    team = await conn.fetchrow(_TEAM, org_id, team_id)
+    if team is None:
         raise NotFound("No such team.")
+    name: str = team["name"]
+    item_dims: dict[str, str] = team["item_dims"]
     lo, hi = _day(since), _day(until, end=True)
-    closed = await conn.fetch(_CLOSED_WAVES, org_id, team_id, scope, lo, hi, waves_limit)
-    closed = list(reversed(closed))
-    opened = await conn.fetch(_OPEN_WAVES, org_id, team_id, lo, hi)
-    item_dims = {
-        r["key"]: r["dimension"]
-        for r in await conn.fetch("SELECT key, dimension FROM items WHERE org_id = $1", org_id)
-    }
+    rows = await conn.fetch(_WAVES, org_id, team_id, scope, lo, hi, waves_limit)
+    closed = sorted(
+        (r for r in rows if r["state"] == "closed"), key=lambda r: (r["opens_at"], r["id"])
+    )
+    opened = sorted((r for r in rows if r["state"] == "open"), key=lambda r: r["opens_at"])
     cells = await conn.fetch(_CELLS, org_id, team_id, scope, kind, [w["id"] for w in closed], keys)
     by_cell = {(r["wave_id"], r["key"]): r for r in cells}
 

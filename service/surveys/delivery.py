@@ -2,8 +2,8 @@
 
 `deliver_wave(ctx, org_id, wave_id)` runs `concurrency` senders. Each sender owns ONE SMTP
 connection (never shared across tasks: aiosmtplib #15), claims a batch of due rows with
-`FOR UPDATE SKIP LOCKED`, sends them one after another over that connection, and marks each
-row sent the moment the server accepts it. Errors are sorted per message:
+`FOR UPDATE SKIP LOCKED`, sends them one after another over that connection, and hands each
+accepted row to `SentMarks`, which marks it sent within ~50 ms. Errors are sorted per message:
 
 - 2xx: sent.
 - 5xx on RCPT/MAIL/DATA, an address we cannot write, SMTPUTF8 unsupported: failed, with
@@ -238,6 +238,10 @@ class Sender:
         except (aiosmtplib.SMTPNotSupported, ValueError) as exc:
             await outbox.mark_failed(self.pool, item, self.claim, _describe(exc))
             return "failed"
+        except aiosmtplib.SMTPSenderRefused as exc:
+            # Our MAIL FROM refused is a configuration problem, not this person's: retry (with
+            # backoff) so fixing MAIL_FROM in time still reaches everyone.
+            return await self._retry(item, _describe(exc))
         except aiosmtplib.SMTPResponseException as exc:
             return await self._reply_error(item, exc)
         except aiosmtplib.SMTPRecipientsRefused as exc:

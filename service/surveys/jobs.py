@@ -12,6 +12,7 @@ from typing import Any
 
 from .delivery import deliver_wave
 from .scheduler import close_due_waves, open_due_waves, queue_reminders, sweep_outbox
+from .waves import reseal_open_waves
 
 FUNCTIONS: list[Any] = [deliver_wave]
 CRONS: list[tuple[Any, dict[str, Any]]] = [
@@ -19,4 +20,6 @@ CRONS: list[tuple[Any, dict[str, Any]]] = [
     (open_due_waves, {"second": 10}),
     (queue_reminders, {"second": 20}),
     (sweep_outbox, {"second": {30, 59}, "run_at_startup": True}),
+    # Reshuffle open waves' ballot boxes so a backup taken mid-wave cannot link by row order.
+    (reseal_open_waves, {"minute": set(range(0, 60, 5)), "second": 40}),
 ]
