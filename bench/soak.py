@@ -28,7 +28,6 @@ from typing import Any
 
 import httpx
 import psutil
-
 from _load import ROOT, database, redis, serve
 
 SECRET = "soak-secret-" + "s" * 32
@@ -45,7 +44,6 @@ def tree_rss(pid: int) -> int:
 
 async def seed(base: str, dsn: str, people: int) -> dict[str, Any]:
     """An org built through the API, with history to read and an open wave to answer."""
-    import asyncpg
 
     from service.db import connect
     from service.migrate import migrate
@@ -56,7 +54,7 @@ async def seed(base: str, dsn: str, people: int) -> dict[str, Any]:
     conn = await connect(dsn)
     await migrate(conn)
     async with conn.transaction():
-        org_id, key = await create_org(conn, "Soak Co", setup=[install_builtin_items])
+        _, key = await create_org(conn, "Soak Co", setup=[install_builtin_items])
     admin = {"Authorization": f"Bearer {key}"}
     async with httpx.AsyncClient(base_url=base, headers=admin, timeout=60) as c:
         root = (await c.post("/api/v1/teams", json={"name": "Company"})).json()["id"]
@@ -86,7 +84,7 @@ async def seed(base: str, dsn: str, people: int) -> dict[str, Any]:
         for w in range(3):  # history for the trend and widget reads
             wave = (await c.post(f"/api/v1/pulses/{pulse}/waves")).json()
             for t in (await tokens(wave["id"]))[: int(people * 0.7)]:
-                answers = {k: random.randint(3 + w, 7) for k in wave["item_keys"]}  # noqa: S311
+                answers = {k: random.randint(3 + w, 7) for k in wave["item_keys"]}
                 await c.post(f"/api/v1/respond/{t}", json={"answers": answers})
             await c.post(f"/api/v1/waves/{wave['id']}/close")
         live = (await c.post(f"/api/v1/pulses/{pulse}/waves")).json()
@@ -105,7 +103,6 @@ async def seed(base: str, dsn: str, people: int) -> dict[str, Any]:
         )
         widget = r.json()["token"]
     await conn.close()
-    assert isinstance(asyncpg, object)
     return {
         "root": root,
         "teams": teams,
@@ -139,13 +136,13 @@ async def drive(
                     kind = "trend"
                 else:
                     t = tokens.pop()
-                    answers = {k: random.randint(1, 7) for k in world["items"]}  # noqa: S311
+                    answers = {k: random.randint(1, 7) for k in world["items"]}
                     req = c.build_request("POST", f"/api/v1/respond/{t}", json={"answers": answers})
             if kind == "trend":
-                team = random.choice([world["root"], *world["teams"]])  # noqa: S311
+                team = random.choice([world["root"], *world["teams"]])
                 req = c.build_request("GET", f"/api/v1/teams/{team}/trend", headers=leader)
             elif kind == "widget":
-                path = random.choice(["/embed/v1/trend.json", "/embed/v1/badge.svg"])  # noqa: S311
+                path = random.choice(["/embed/v1/trend.json", "/embed/v1/badge.svg"])
                 req = c.build_request("GET", path, params={"token": world["widget"]})
             t0 = time.perf_counter()
             try:
@@ -173,7 +170,7 @@ async def drive(
                 break
             if due > now:
                 await asyncio.sleep(due - now)
-            kind = random.choices(["submit", "trend", "widget"], weights=[2, 4, 4])[0]  # noqa: S311
+            kind = random.choices(["submit", "trend", "widget"], weights=[2, 4, 4])[0]
             task = asyncio.create_task(one(kind))
             tasks.add(task)
             task.add_done_callback(tasks.discard)
