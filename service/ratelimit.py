@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import structlog
-from litestar import Request
+from litestar import MediaType, Request, Response
 from litestar.datastructures import State
 
 from .errors import TooManyRequests
@@ -42,8 +42,9 @@ class Limit:
     per_seconds: int
 
 
-# Generous for people, hopeless for guessing 256-bit tokens.
-RESPOND = Limit("respond", 60, 60)
+# Generous for people (a whole office may answer from one NAT address within minutes),
+# hopeless for guessing 256-bit tokens.
+RESPOND = Limit("respond", 300, 60)
 WIDGET = Limit("widget", 600, 60)
 AUTH_FAILURES = Limit("auth-fail", 20, 300)
 
@@ -84,11 +85,35 @@ async def enforce(request: Request[Any, Any, State], limit: Limit, consume: bool
         )
 
 
-def limited(limit: Limit) -> Any:
-    """A litestar `before_request` hook enforcing `limit` on a route or controller."""
+_SLOW_DOWN_PAGE = """<!doctype html>
+<html lang="en"><head><meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1"><title>One moment</title></head>
+<body><main><h1>One moment, please</h1>
+<p>Many answers arrived from your network at once. Please wait a minute and reload this page;
+your link still works.</p>
+<p lang="nl">Er kwamen veel antwoorden tegelijk binnen vanaf uw netwerk. Wacht een minuut en laad
+deze pagina opnieuw; uw link werkt nog steeds.</p></main></body></html>"""
 
-    async def hook(request: Request[Any, Any, State]) -> None:
-        await enforce(request, limit)
+
+def limited(limit: Limit, page: bool = False) -> Any:
+    """A litestar `before_request` hook enforcing `limit` on a route.
+
+    With `page=True` the 429 is a small friendly page for a person instead of problem details.
+    """
+
+    async def hook(request: Request[Any, Any, State]) -> Response[str] | None:
+        try:
+            await enforce(request, limit)
+        except TooManyRequests as exc:
+            if not page:
+                raise
+            return Response(
+                _SLOW_DOWN_PAGE,
+                status_code=429,
+                media_type=MediaType.HTML,
+                headers={**(exc.headers or {}), "Cache-Control": "no-store"},
+            )
+        return None
 
     return hook
 

@@ -24,6 +24,7 @@ from litestar.response import Template
 
 from ..apidoc import problems
 from ..errors import CandorError, Gone, InvalidInput, NotFound, UnprocessableEntity
+from ..ratelimit import RESPOND, limited
 from . import i18n
 from .submission import (
     COMMENT_MAX,
@@ -111,7 +112,12 @@ def _form(
     )
 
 
-@get("/s/{token:str}", include_in_schema=False, cache=False)
+@get(
+    "/s/{token:str}",
+    include_in_schema=False,
+    cache=False,
+    before_request=limited(RESPOND, page=True),
+)
 async def respond_page(request: Request[Any, Any, Any], state: State, token: str) -> Template:
     inv = await find_invitation(state.pool, token)
     if inv is None or (inv.responded and inv.is_open):
@@ -143,7 +149,13 @@ def _parse_form(body: bytes) -> tuple[dict[str, str], str] | None:
     return values, comment
 
 
-@post("/s/{token:str}", include_in_schema=False, cache=False, status_code=200)
+@post(
+    "/s/{token:str}",
+    include_in_schema=False,
+    cache=False,
+    status_code=200,
+    before_request=limited(RESPOND, page=True),
+)
 async def respond_submit(request: Request[Any, Any, Any], state: State, token: str) -> Template:
     media = request.headers.get("content-type", "").split(";")[0].strip().lower()
     body = await request.body()
@@ -245,6 +257,7 @@ _CLOSED = "This wave has closed and no longer accepts answers."
 @post(
     "/api/v1/respond/{token:str}",
     tags=["respond"],
+    before_request=limited(RESPOND),
     summary="Submit answers for a token",
     description=(
         'Body (application/json): {"answers": {"<item key>": <int within the item\'s scale>, '

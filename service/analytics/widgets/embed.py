@@ -24,6 +24,7 @@ from litestar.params import Parameter
 
 from ...apidoc import problems
 from ...errors import Forbidden, InvalidInput, NotFound
+from ...ratelimit import WIDGET, limited
 from .data import load_view
 from .frame import frame_csp, render_error_frame, render_frame
 from .rendered import RENDERED
@@ -136,6 +137,7 @@ def _page_errors(media_type: str, what: str) -> dict[int, ResponseSpec]:
 @get(
     "/embed/v1/frame",
     tags=["widgets"],
+    before_request=limited(WIDGET),
     summary="Iframe page: the team's trend chart",
     media_type="text/html",
     responses=_page_errors("text/html", "A page saying the widget is unavailable"),
@@ -176,6 +178,7 @@ async def frame(
 @get(
     "/embed/v1/trend.json",
     tags=["widgets"],
+    before_request=limited(WIDGET),
     summary="The team's trend as JSON (CORS)",
     responses={
         200: ResponseSpec(data_container=WidgetView, description="What a widget shows"),
@@ -237,6 +240,7 @@ def _badge_error(status: int, q: Mapping[str, str]) -> Response[bytes]:
 @get(
     "/embed/v1/badge.svg",
     tags=["widgets"],
+    before_request=limited(WIDGET),
     summary="SVG badge: one dimension's latest score",
     media_type=_SVG,
     responses=_page_errors(_SVG, "A neutral 'unavailable' badge"),
