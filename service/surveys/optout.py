@@ -21,6 +21,8 @@ from litestar import get, post
 from litestar.datastructures import State
 from litestar.response import Template
 
+from ..ratelimit import RESPOND, limited
+
 _DOMAIN = b"candor-optout:"
 _MAC_BYTES = 16
 
@@ -121,14 +123,25 @@ def _page(locale: str, page_state: str, status: int = 200) -> Template:
     )
 
 
-@get("/optout/{token:str}", include_in_schema=False)
+@get(
+    "/optout/{token:str}",
+    tags=["respondent pages"],
+    summary="Opt-out page linked from every email (HTML for a person)",
+    before_request=limited(RESPOND, page=True),
+)
 async def optout_page(state: State, token: str) -> Template:
     ids = read_optout_token(state.settings.secret_key, token)
     locale = await _locale(state, ids)
     return _page(locale, "ask" if ids else "unknown", 200 if ids else 404)
 
 
-@post("/optout/{token:str}", include_in_schema=False, status_code=200)
+@post(
+    "/optout/{token:str}",
+    tags=["respondent pages"],
+    summary="Confirm the opt-out: no more pulse emails to this person",
+    status_code=200,
+    before_request=limited(RESPOND, page=True),
+)
 async def optout_confirm(state: State, token: str) -> Template:
     ids = read_optout_token(state.settings.secret_key, token)
     if ids is None:

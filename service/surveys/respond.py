@@ -114,7 +114,12 @@ def _form(
 
 @get(
     "/s/{token:str}",
-    include_in_schema=False,
+    tags=["respondent pages"],
+    summary="The survey page behind an emailed link (HTML for a person)",
+    description=(
+        "200 with the form; 404 page for an unknown or already used link (the two are "
+        "identical); 410 page once the wave has closed. `?lang=en|nl` switches the language."
+    ),
     cache=False,
     before_request=limited(RESPOND, page=True),
 )
@@ -151,7 +156,12 @@ def _parse_form(body: bytes) -> tuple[dict[str, str], str] | None:
 
 @post(
     "/s/{token:str}",
-    include_in_schema=False,
+    tags=["respondent pages"],
+    summary="Submit the survey form (application/x-www-form-urlencoded; HTML answer)",
+    description=(
+        "200 thank-you page when stored; 422 re-renders the form with the errors and the "
+        "answers kept; 404/410 pages as for GET; 415 for another content type."
+    ),
     cache=False,
     status_code=200,
     before_request=limited(RESPOND, page=True),
@@ -219,7 +229,12 @@ async def _after_race(
 _CSS = (Path(__file__).resolve().parent / "templates" / "respond.css").read_bytes()
 
 
-@get("/assets/respond.css", include_in_schema=False, cache=False)
+@get(
+    "/assets/respond.css",
+    tags=["respondent pages"],
+    summary="The respondent page's stylesheet",
+    cache=False,
+)
 async def respond_css() -> Response[bytes]:
     return Response(
         _CSS,
