@@ -24,13 +24,12 @@ import secrets
 import socket
 import subprocess
 import sys
-import tempfile
 import time
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlsplit, urlunsplit
+from urllib.parse import urlsplit
 from uuid import uuid4
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -38,8 +37,9 @@ sys.path.insert(0, str(ROOT))
 
 import aiosmtplib  # noqa: E402
 import asyncpg  # noqa: E402
+from _load import database, redis  # noqa: E402
 
-from service.embedded import EmbeddedPostgres, EmbeddedRedis, free_port  # noqa: E402
+from service.embedded import free_port  # noqa: E402
 from service.migrate import migrate  # noqa: E402
 from service.settings import load_settings  # noqa: E402
 from service.surveys.delivery import DeliveryConfig  # noqa: E402
@@ -85,44 +85,6 @@ def sink() -> Iterator[str]:
     finally:
         proc.terminate()
         proc.wait(10)
-
-
-@contextlib.contextmanager
-def database() -> Iterator[str]:
-    server = os.environ.get("TEST_DATABASE_URL")
-    pg = None
-    if not server:
-        pg = EmbeddedPostgres(Path(tempfile.mkdtemp(prefix="cdb-", dir="/tmp")))
-        server = pg.start("postgres")
-    name = f"candor_bench_{secrets.token_hex(4)}"
-
-    async def admin(sql: str) -> None:
-        conn = await asyncpg.connect(server)
-        try:
-            await conn.execute(sql)
-        finally:
-            await conn.close()
-
-    asyncio.run(admin(f'CREATE DATABASE "{name}"'))
-    try:
-        yield urlunsplit(urlsplit(server)._replace(path="/" + name))
-    finally:
-        asyncio.run(admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        if pg is not None:
-            pg.stop()
-
-
-@contextlib.contextmanager
-def redis() -> Iterator[str]:
-    url = os.environ.get("TEST_REDIS_URL")
-    if url:
-        yield url
-        return
-    server = EmbeddedRedis(Path(tempfile.mkdtemp(prefix="cdr-", dir="/tmp")))
-    try:
-        yield server.start()
-    finally:
-        server.stop()
 
 
 def sample_message_bytes() -> bytes:

@@ -19,17 +19,13 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import contextlib
 import json
-import os
 import secrets
 import sys
-import tempfile
 import time
-from collections.abc import Awaitable, Callable, Iterator
+from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlsplit, urlunsplit
 from uuid import UUID
 
 import asyncpg
@@ -37,43 +33,15 @@ import asyncpg
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from _load import database  # noqa: E402
 from litestar.testing import AsyncTestClient  # noqa: E402
 
 from service.app import create_app  # noqa: E402
 from service.db import connect  # noqa: E402
-from service.embedded import EmbeddedPostgres  # noqa: E402
 from service.migrate import migrate  # noqa: E402
 from service.orgs import create_org  # noqa: E402
 from service.settings import load_settings  # noqa: E402
 from service.surveys.bank import install_builtin_items  # noqa: E402
-
-
-@contextlib.contextmanager
-def database() -> Iterator[str]:
-    """A fresh database: on TEST_DATABASE_URL's server if set, else on an embedded server."""
-    server = os.environ.get("TEST_DATABASE_URL")
-    pg = None
-    if not server:
-        pg = EmbeddedPostgres(Path(tempfile.mkdtemp(prefix="cib-", dir="/tmp")))
-        server = pg.start("postgres")
-    name = f"candor_bench_{secrets.token_hex(4)}"
-    dsn = urlunsplit(urlsplit(server)._replace(path="/" + name))
-
-    async def admin(sql: str) -> None:
-        conn = await asyncpg.connect(server)
-        try:
-            await conn.execute(sql)
-        finally:
-            await conn.close()
-
-    asyncio.run(admin(f'CREATE DATABASE "{name}"'))
-    try:
-        yield dsn
-    finally:
-        asyncio.run(admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        if pg is not None:
-            pg.stop()
-
 
 DIVISIONS = ["Engineering", "Sales", "Operations", "Finance", "People", "Support"]
 

@@ -24,7 +24,6 @@ import contextlib
 import json
 import os
 import re
-import secrets
 import shutil
 import signal
 import subprocess
@@ -35,7 +34,6 @@ import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlsplit, urlunsplit
 from uuid import UUID
 
 import asyncpg
@@ -43,8 +41,10 @@ import asyncpg
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from _load import database  # noqa: E402
+
 from service.db import _init_connection, connect  # noqa: E402
-from service.embedded import EmbeddedPostgres, free_port  # noqa: E402
+from service.embedded import free_port  # noqa: E402
 from service.migrate import migrate  # noqa: E402
 from service.orgs import create_org  # noqa: E402
 from service.serve import granian_argv  # noqa: E402
@@ -82,32 +82,6 @@ response = function(status, headers, body)
   end
 end
 """
-
-
-@contextlib.contextmanager
-def database() -> Iterator[str]:
-    server = os.environ.get("TEST_DATABASE_URL")
-    pg = None
-    if not server:
-        pg = EmbeddedPostgres(Path(tempfile.mkdtemp(prefix="csb-", dir="/tmp")))
-        server = pg.start("postgres")
-    name = f"candor_bench_{secrets.token_hex(4)}"
-    dsn = urlunsplit(urlsplit(server)._replace(path="/" + name))
-
-    async def admin(sql: str) -> None:
-        conn = await asyncpg.connect(server)
-        try:
-            await conn.execute(sql)
-        finally:
-            await conn.close()
-
-    asyncio.run(admin(f'CREATE DATABASE "{name}"'))
-    try:
-        yield dsn
-    finally:
-        asyncio.run(admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        if pg is not None:
-            pg.stop()
 
 
 async def seed(dsn: str, people: int) -> tuple[dict[str, int], list[str], list[str]]:

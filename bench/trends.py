@@ -237,17 +237,14 @@ def measure(base: str, org: dict[str, Any], n: int, rng: random.Random) -> dict[
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--quick", action="store_true", help="small sizes (< 1 minute)")
+    parser.add_argument("--teams", type=int, help="override the number of teams")
+    parser.add_argument("--small", type=int, help="override the small number of responses")
+    parser.add_argument("--large", type=int, help="override the large number of responses")
     args = parser.parse_args()
     n_teams, small, large, n = (
-        (200, 10_000, 300_000, 200)
-        if args.quick
-        else (
-            2_000,
-            100_000,
-            10_000_000,
-            600,
-        )
+        (200, 10_000, 300_000, 200) if args.quick else (2_000, 100_000, 10_000_000, 600)
     )
+    n_teams, small, large = args.teams or n_teams, args.small or small, args.large or large
     rng = random.Random(5)
     with database() as dsn:
 

@@ -5,9 +5,10 @@ service's own (errors.py renders every client error as RFC 9457 problem details)
 documented here in one pass over the assembled app instead of by hand on each handler:
 a route that takes input may answer 400, a route behind the org API key answers 401 without a
 valid key, 404 for anything outside the key's org or scope (and for admin routes called with a
-leader key), 429 after too many bad keys, and any route that reads the database answers 503 while
-a backing service is away. A handler that answers more (409, 410, 415, 422, ...) declares it with
-`responses=problems(...)`; what a handler declares itself is never overwritten.
+leader key), 429 after too many bad keys (or on a rate-limited route), and any route that reads
+the database answers 503 while a backing service is away. A handler that answers more (409, 410,
+415, 422, ...) declares it with `responses=problems(...)`, and a page for people declares its
+error pages with `responses=pages(...)`; what a handler declares itself is never overwritten.
 """
 
 from __future__ import annotations
@@ -65,10 +66,34 @@ def problems(*statuses: int) -> dict[int, ResponseSpec]:
     }
 
 
+_PAGE_DESCRIPTIONS = {
+    400: "A page explaining that the request could not be read",
+    404: "A page saying the link is not valid (unknown or already used look the same)",
+    410: "A page saying this is over (the wave has closed)",
+    413: "A page saying the form was too large",
+    415: "A page asking for the form to be sent as a form",
+    422: "The form again, with each problem named and the answers kept",
+    429: "A friendly 'one moment, please' page; see Retry-After",
+}
+
+
+def pages(*statuses: int, media_type: str = "text/html") -> dict[int, ResponseSpec]:
+    """`responses=` for a page meant for a person: its errors are pages (or images) too."""
+    return {
+        status: ResponseSpec(
+            str,
+            media_type=media_type,
+            description=_PAGE_DESCRIPTIONS.get(status, "A page for a person"),
+            generate_examples=False,
+        )
+        for status in statuses
+    }
+
+
 # Handler arguments that litestar fills itself; anything else is input a caller can get wrong.
 _INJECTED = {"state", "request", "who", "scope", "headers", "cookies", "socket"}
 # Routes that answer from memory alone (no database): nothing there can be "unavailable".
-_NO_BACKEND = {"/health", "/metrics", "/embed/v1/candor.js"}
+_NO_BACKEND = {"/health", "/metrics", "/embed/v1/candor.js", "/assets/respond.css"}
 
 
 def _authenticated(handler: HTTPRouteHandler) -> bool:
@@ -87,8 +112,11 @@ def _statuses(route: HTTPRoute, handler: HTTPRouteHandler) -> list[int]:
         statuses.append(413)
     if _authenticated(handler):
         statuses += [401, 404, 429]
-    elif route.path_parameters:
-        statuses.append(404)
+    else:
+        if route.path_parameters:
+            statuses.append(404)
+        if handler.before_request is not None:  # the rate-limit hook
+            statuses.append(429)
     if route.path not in _NO_BACKEND:
         statuses.append(503)
     return statuses
@@ -110,4 +138,4 @@ def document_problems(app: Litestar) -> None:
                 handler.security = [{"apiKey": []}]
 
 
-__all__ = ["PROBLEM_MEDIA_TYPE", "Problem", "document_problems", "problems"]
+__all__ = ["PROBLEM_MEDIA_TYPE", "Problem", "document_problems", "pages", "problems"]

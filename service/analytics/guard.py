@@ -86,7 +86,9 @@ def suppress(
             cover = _nearest_published(total, children, hidden)
             remainder = n[total] - sum(n[c] for c in cover)
             if 0 < remainder < k:
-                for cell in _cheapest_path(cover, n, children, hidden):
+                # Should no part have respondents (impossible with consistent counts), the total
+                # itself is hidden, so the loop always makes progress.
+                for cell in _cheapest_path(cover, n, children, hidden) or [total]:
                     hidden[cell] = "complement"
                 changed = True
     return hidden

@@ -21,6 +21,7 @@ from litestar import get, post
 from litestar.datastructures import State
 from litestar.response import Template
 
+from ..apidoc import pages
 from ..ratelimit import RESPOND, limited
 
 _DOMAIN = b"candor-optout:"
@@ -128,6 +129,8 @@ def _page(locale: str, page_state: str, status: int = 200) -> Template:
     tags=["respondent pages"],
     summary="Opt-out page linked from every email (HTML for a person)",
     before_request=limited(RESPOND, page=True),
+    media_type="text/html",
+    responses=pages(404, 429),
 )
 async def optout_page(state: State, token: str) -> Template:
     ids = read_optout_token(state.settings.secret_key, token)
@@ -141,6 +144,8 @@ async def optout_page(state: State, token: str) -> Template:
     summary="Confirm the opt-out: no more pulse emails to this person",
     status_code=200,
     before_request=limited(RESPOND, page=True),
+    media_type="text/html",
+    responses=pages(404, 429),
 )
 async def optout_confirm(state: State, token: str) -> Template:
     ids = read_optout_token(state.settings.secret_key, token)

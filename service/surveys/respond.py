@@ -22,7 +22,7 @@ from litestar import Request, Response, get, post
 from litestar.datastructures import State
 from litestar.response import Template
 
-from ..apidoc import problems
+from ..apidoc import pages, problems
 from ..errors import CandorError, Gone, InvalidInput, NotFound, UnprocessableEntity
 from ..ratelimit import RESPOND, limited
 from . import i18n
@@ -120,6 +120,8 @@ def _form(
         "200 with the form; 404 page for an unknown or already used link (the two are "
         "identical); 410 page once the wave has closed. `?lang=en|nl` switches the language."
     ),
+    media_type="text/html",
+    responses=pages(404, 410, 429),
     cache=False,
     before_request=limited(RESPOND, page=True),
 )
@@ -162,6 +164,8 @@ def _parse_form(body: bytes) -> tuple[dict[str, str], str] | None:
         "200 thank-you page when stored; 422 re-renders the form with the errors and the "
         "answers kept; 404/410 pages as for GET; 415 for another content type."
     ),
+    media_type="text/html",
+    responses=pages(400, 404, 410, 413, 415, 422, 429),
     cache=False,
     status_code=200,
     before_request=limited(RESPOND, page=True),
@@ -233,6 +237,7 @@ _CSS = (Path(__file__).resolve().parent / "templates" / "respond.css").read_byte
     "/assets/respond.css",
     tags=["respondent pages"],
     summary="The respondent page's stylesheet",
+    media_type="text/css",
     cache=False,
 )
 async def respond_css() -> Response[bytes]:

@@ -125,7 +125,8 @@ _TOKEN_DOC = Parameter(description="The widget token (cwt_...).", required=False
 
 
 def _page_errors(media_type: str, what: str) -> dict[int, ResponseSpec]:
-    """A person's page answers errors in its own kind (a page, an image), never JSON."""
+    """A person's page answers errors in its own kind (a page, an image), not JSON (429, from
+    the shared rate limit, is problem details)."""
     return {
         400: ResponseSpec(str, media_type=media_type, description=f"{what}: bad parameters"),
         404: ResponseSpec(
