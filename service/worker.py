@@ -46,10 +46,15 @@ def _jobs() -> tuple[list[Any], list[Any]]:
 
 def worker_settings(settings: Settings | None = None, **overrides: Any) -> dict[str, Any]:
     settings = settings or get_settings()
+    from .surveys.delivery import DeliveryConfig
+
+    # Read (and checked) once, before the worker starts: a bad DELIVERY_* value stops start-up.
+    delivery = DeliveryConfig.from_env()
 
     async def on_startup(ctx: dict[str, Any]) -> None:
         configure_logging(settings.log_level, settings.log_format)
         ctx["settings"] = settings
+        ctx["delivery_config"] = delivery
         ctx["pool"] = await create_pool(settings)
 
     async def on_shutdown(ctx: dict[str, Any]) -> None:

@@ -91,3 +91,17 @@ def test_org_create_prints_a_working_admin_key_once(database_url: str) -> None:
     assert "admin API key" in r.stdout
     key = r.stdout.strip().split()[-1]
     assert key.startswith("cnd_") and len(key) >= 40
+
+
+def test_cli_worker_rejects_a_bad_delivery_knob_in_one_line() -> None:
+    r = _candor(
+        "worker",
+        env={
+            **GOOD,
+            "DATABASE_URL": "postgresql://u@127.0.0.1:9/db",
+            "REDIS_URL": "redis://127.0.0.1:9/0",
+            "DELIVERY_BATCH_SIZE": "lots",
+        },
+    )
+    assert r.returncode == 2
+    assert "DELIVERY_BATCH_SIZE" in r.stderr and "Traceback" not in r.stderr

@@ -4,7 +4,8 @@ Besides the org and its admin key, the demo gets about four months of fortnightl
 and closed through the real `open_wave` / `close_wave` (so the rollups and the anonymity guard
 run exactly as in production), with answers dropped in the ballot box as submissions leave
 them. The story: Platform improves, Mobile declines, Data holds steady, Design is too small to
-show (and one sibling is hidden with it), Sales is a second subtree. Seeding is idempotent: the
+show (Data, the next smallest, is hidden with it so Design cannot be worked out by
+subtraction), Sales is a second subtree. Seeding is idempotent: the
 history is written only when the demo org has no waves yet.
 """
 
@@ -31,8 +32,8 @@ FORTNIGHT = timedelta(days=14)
 DEMO_TEAMS: dict[str, tuple[str | None, int, float, float]] = {
     "Product": (None, 0, 0, 0),
     "Platform": ("Product", 11, 3.7, 5.9),
-    "Mobile": ("Product", 10, 5.7, 3.8),
-    "Data": ("Product", 8, 5.0, 5.1),
+    "Mobile": ("Product", 12, 5.7, 3.8),
+    "Data": ("Product", 7, 5.0, 5.1),
     "Design": ("Product", 3, 4.5, 4.6),
     "Sales": (None, 0, 0, 0),
     "Field sales": ("Sales", 9, 4.6, 5.0),

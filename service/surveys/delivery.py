@@ -34,7 +34,7 @@ import aiosmtplib
 import asyncpg
 import structlog
 
-from ..settings import Settings
+from ..settings import Settings, SettingsError
 from . import outbox
 from .mail import InvalidAddress, OutgoingMail, build_message, mail_domain
 from .outbox import OutboxItem
@@ -70,9 +70,9 @@ class DeliveryConfig:
             try:
                 value = float(raw)
             except ValueError:
-                raise ValueError(f"{name} must be a number") from None
+                raise SettingsError(f"{name} must be a number") from None
             if not lo <= value <= hi:
-                raise ValueError(f"{name} must be between {lo:g} and {hi:g}")
+                raise SettingsError(f"{name} must be between {lo:g} and {hi:g}")
             return value
 
         return cls(
