@@ -229,14 +229,32 @@ def _prepare(
             if choices and data.draw(st.booleans(), label=f"real {name}"):
                 params[name] = data.draw(st.sampled_from(choices), label=name)
         case.path_parameters = params
-    if (
-        case.operation.path == "/api/v1/respond/{token}"
-        and world.open_item_keys
-        and data.draw(st.booleans(), label="valid answers")
-    ):
-        value = data.draw(st.integers(1, 7), label="answer")
-        case.body = {"answers": {k: value for k in world.open_item_keys}}
-        case.media_type = "application/json"
+    if case.operation.path in _ANSWER_ROUTES and data.draw(st.booleans(), label="answers"):
+        # These routes read their bodies themselves (to answer 415 / 413 / a re-rendered form),
+        # so the schema has no body for them: bring answers, often valid, sometimes not.
+        answers, comment = data.draw(_answers(world.open_item_keys), label="answers")
+        if case.operation.path == "/api/v1/respond/{token}":
+            case.body = {"answers": answers, **({"comment": comment} if comment else {})}
+            case.media_type = "application/json"
+        else:
+            form = {f"item:{k}": str(v) for k, v in answers.items()}
+            case.body = {**form, **({"comment": comment} if comment else {})}
+            case.media_type = "application/x-www-form-urlencoded"
+
+
+_ANSWER_ROUTES = ("/api/v1/respond/{token}", "/s/{token}")
+
+
+@st.composite
+def _answers(draw: Any, keys: list[str]) -> tuple[dict[str, int], str]:
+    if draw(st.booleans()):
+        value = draw(st.integers(1, 7))
+        answers = {k: value for k in keys}
+    else:
+        names = st.sampled_from(keys) | st.text(min_size=1, max_size=20)
+        answers = draw(st.dictionaries(names, st.integers(-100, 100), max_size=10))
+    comment = draw(st.none() | st.text(max_size=300) | st.just("<b>hi</b>"))
+    return answers, comment or ""
 
 
 def _judge(
