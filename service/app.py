@@ -25,6 +25,7 @@ from redis.asyncio import ConnectionPool
 from . import admin, health
 from .analytics import api as analytics_api
 from .analytics import widgets as analytics_widgets
+from .analytics.widgets.tokencache import TokenCache
 from .apidoc import document_problems
 from .db import create_pool
 from .errors import EXCEPTION_HANDLERS, problem_plugin
@@ -79,14 +80,16 @@ def create_app(settings: Settings | None = None) -> Litestar:
     async def lifespan(app: Litestar) -> AsyncIterator[None]:
         pool = await create_pool(settings)
         redis = redis_client(settings.redis_url or "redis://127.0.0.1:6379/0", settings.arq_queue)
-        redis.default_queue_name = settings.arq_queue  # jobs go where the worker listens
         app.state.pool = pool
         app.state.redis = redis
         app.state.settings = settings
         app.state.auth_failure_limiter = AuthFailureLimiter()
+        app.state.widget_tokens = TokenCache()
+        await app.state.widget_tokens.start(settings.database_url or "")
         try:
             yield
         finally:
+            await app.state.widget_tokens.stop()
             await redis.aclose()
             await pool.close()
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import re
 import xml.etree.ElementTree as ET
 from datetime import UTC, datetime, timedelta
@@ -232,13 +233,27 @@ async def test_revoking_or_expiring_stops_a_token_at_once_even_for_revalidation(
     listed = (await client.get("/api/v1/widget-tokens", headers=org.headers)).json()
     assert listed[0]["active"] is False and listed[0]["revoked_at"]
 
-    other = await make_widget_token(client, org.headers, world.big)
+    # Expiry: a token made to expire in two seconds works, then stops, even though the first
+    # answer was cached in memory.
+    soon = (datetime.now(UTC) + timedelta(seconds=2)).isoformat()
+    other = await make_widget_token(client, org.headers, world.big, expires_at=soon)
     assert (await client.get(BADGE, params={"token": other["token"]})).status_code == 200
-    await pool.execute(
-        "UPDATE widget_tokens SET expires_at = now() - interval '1 second' WHERE id = $1",
-        other["id"],
-    )
+    await asyncio.sleep(2.1)
     assert (await client.get(BADGE, params={"token": other["token"]})).status_code == 404
+
+
+async def test_a_token_changed_in_the_database_is_forgotten_by_every_cache_within_a_second(
+    client: Any, org: Org, pool: Any
+) -> None:
+    """An operator's SQL (or another API process) revokes: the trigger's NOTIFY empties caches."""
+    world = await build_world(pool, org.id)
+    made = await make_widget_token(client, org.headers, world.big)
+    assert (await client.get(BADGE, params={"token": made["token"]})).status_code == 200
+    await pool.execute("UPDATE widget_tokens SET revoked_at = now() WHERE id = $1", made["id"])
+    deadline = asyncio.get_running_loop().time() + 1.0
+    while (await client.get(BADGE, params={"token": made["token"]})).status_code != 404:
+        assert asyncio.get_running_loop().time() < deadline, "cache kept a revoked token"
+        await asyncio.sleep(0.02)
 
 
 # ---- bad parameters --------------------------------------------------------------------------

@@ -166,5 +166,8 @@ class WidgetTokenController(Controller):
             who.org_id,
             token_id,
         )
+        # This process forgets at once; the others when the trigger's notification reaches
+        # them (sql/migrations/0006_widget_cache_notify.sql).
+        state.widget_tokens.clear()
         if not done:
             raise NotFound("No such widget token.")

@@ -29,7 +29,8 @@ from .data import load_view
 from .frame import frame_csp, render_error_frame, render_frame
 from .rendered import RENDERED
 from .svg import BADGE_CSP, Size, Theme, score_badge, unavailable_badge
-from .tokens import ResolvedToken, resolve
+from .tokencache import TokenCache
+from .tokens import ResolvedToken
 from .view import Lang, WidgetView
 
 # Bump when the drawing or the JSON shape changes, so cached copies revalidate to the new one.
@@ -91,7 +92,8 @@ def not_modified(request: Request[Any, Any, Any], etag: str) -> bool:
 
 async def _check(state: State, p: EmbedParams) -> ResolvedToken | None:
     """The token if valid now and (when `team` is given) for that very team; else None."""
-    tok = await resolve(state.pool, p.token)
+    cache: TokenCache = state.widget_tokens
+    tok = await cache.resolve(state.pool, p.token)
     if tok is None or (p.team is not None and p.team != tok.team_id):
         return None
     return tok

@@ -2,8 +2,8 @@
 
 A token is `cwt_` + 43 URL-safe characters (256 bits). Only its sha256 is stored. `resolve()`
 answers with one small query both "is this token valid right now" and "what is the org's latest
-closed wave" (the only event that changes a widget's numbers), so a revalidation costs one round
-trip and nothing about token validity is ever cached beyond the request.
+closed wave" (the only event that changes a widget's numbers). Embed requests go through
+tokencache.py, which keeps answers in memory only while PostgreSQL NOTIFY can invalidate them.
 """
 
 from __future__ import annotations
@@ -107,7 +107,7 @@ async def store_token(
 
 # The lateral part reads only `waves` (no rollups, no responses): when did the org last publish.
 _RESOLVE = """
-SELECT t.org_id, t.id, t.team_id, t.subtree, t.allowed_origins,
+SELECT t.org_id, t.id, t.team_id, t.subtree, t.allowed_origins, t.expires_at,
        s.closed_waves, s.last_closed_at
 FROM widget_tokens t
 CROSS JOIN LATERAL (
@@ -118,14 +118,12 @@ WHERE t.token_hash = $1 AND t.revoked_at IS NULL AND t.expires_at > now()
 """
 
 
-async def resolve(pool: asyncpg.Pool, token: str) -> ResolvedToken | None:
-    """The token if it is valid at this moment, else None (unknown, malformed, revoked, expired)."""
-    if not looks_like_token(token):
-        return None
-    row = await pool.fetchrow(_RESOLVE, hash_token(token))
+async def resolve_row(pool: asyncpg.Pool, key: bytes) -> tuple[ResolvedToken, datetime] | None:
+    """(the token, when it expires) if the token with this hash is valid now, else None."""
+    row = await pool.fetchrow(_RESOLVE, key)
     if row is None:
         return None
-    return ResolvedToken(
+    resolved = ResolvedToken(
         org_id=row["org_id"],
         id=row["id"],
         team_id=row["team_id"],
@@ -134,3 +132,12 @@ async def resolve(pool: asyncpg.Pool, token: str) -> ResolvedToken | None:
         closed_waves=row["closed_waves"],
         last_closed_at=row["last_closed_at"],
     )
+    return resolved, row["expires_at"]
+
+
+async def resolve(pool: asyncpg.Pool, token: str) -> ResolvedToken | None:
+    """The token if it is valid at this moment, else None (unknown, malformed, revoked, expired)."""
+    if not looks_like_token(token):
+        return None
+    found = await resolve_row(pool, hash_token(token))
+    return None if found is None else found[0]
