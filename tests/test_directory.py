@@ -7,7 +7,6 @@ from typing import Any
 from uuid import UUID, uuid4
 
 import msgspec
-import pytest
 
 from service.surveys.directory import TeamIn, TeamNode, TeamOut, TeamPage
 from service.surveys.people import PersonIn, PersonOut

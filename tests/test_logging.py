@@ -33,7 +33,9 @@ def test_access_log_is_json_with_request_id_and_route_template_only(
 
         async def main():
             async with AsyncTestClient(app=app) as c:
-                r = await c.get("/probe/TOKEN-SHOULD-NOT-APPEAR", headers={"X-Request-Id": "req-42"})
+                r = await c.get(
+                    "/probe/TOKEN-SHOULD-NOT-APPEAR", headers={"X-Request-Id": "req-42"}
+                )
                 assert r.status_code == 200, r.text
 
         asyncio.run(main())
