@@ -301,9 +301,10 @@ async def test_leader_reads_only_their_subtree_and_writes_nothing(
     tree = (await client.get(f"{API}/teams/tree", headers=leader)).json()
     assert [n["name"] for n in tree] == ["Eng"]
     assert (await client.get(f"{API}/teams/{t['Sales']}", headers=leader)).status_code == 404
-    assert (await client.get(f"{API}/people/{mine}", headers=leader)).status_code == 200
+    # A leader never sees a person, not even one of their own teams.
+    assert (await client.get(f"{API}/people/{mine}", headers=leader)).status_code == 404
     assert (await client.get(f"{API}/people/{other}", headers=leader)).status_code == 404
-    assert (await client.get(f"{API}/people", headers=leader)).json()["total"] == 1
+    assert (await client.get(f"{API}/people", headers=leader)).status_code == 404
 
     for method, path, body in (
         ("post", "/teams", {"name": "Mine"}),

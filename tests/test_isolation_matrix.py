@@ -169,10 +169,7 @@ ROUTES: dict[tuple[str, str], Route] = {
 # Routes the design puts out of a leader's reach that the code still lets leaders read, each
 # with where to fix it. Violations on these are reported by their own strict-xfail test below,
 # so the matrix stays a gate for everything else and this list can only shrink.
-KNOWN_GAPS = {
-    ("GET", "/api/v1/people"): "service/surveys/people.py lets leaders list their subtree's people",
-    ("GET", "/api/v1/people/{person_id:uuid}"): "service/surveys/people.py lets leaders read one",
-}
+KNOWN_GAPS: dict[tuple[str, str], str] = {}
 
 
 def app_routes(app: Litestar) -> dict[tuple[str, str], bool]:
@@ -486,10 +483,6 @@ async def test_no_credential_reaches_another_org_or_scope(
     assert await _digest(pool) == before, "a refused request changed stored data"
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="leader keys may read people (service/surveys/people.py); the design says never",
-)
 async def test_leader_keys_never_see_a_person(client: Any, world: World) -> None:
     """Every GET a leader key can make, naming its own teams: no email, no display name."""
     w = world

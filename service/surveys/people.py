@@ -18,7 +18,7 @@ from litestar.datastructures import State
 from litestar.di import Provide
 
 from ..apidoc import problems
-from ..auth import Principal, provide_principal, require_team_in_scope, visible_team_ids
+from ..auth import Principal, provide_principal, require_team_in_scope
 from ..errors import Conflict, NotFound
 from .directory import Email, Limit, Locale, Name, Offset, require_live_team
 
@@ -121,10 +121,6 @@ async def _require_person_visible(
     )
     if row is None:
         raise NotFound("No such person.")
-    if not who.is_admin and (
-        row["team_id"] is None or row["team_id"] not in await visible_team_ids(conn, who)
-    ):
-        raise NotFound("No such person.")
     return _person(row)
 
 
@@ -139,7 +135,9 @@ class PeopleController(Controller):
         async with state.pool.acquire() as conn:
             return await create_person(conn, who.org_id, data)
 
-    @get("/people", summary="List people, paginated (leaders: people of their subtrees)")
+    # People are identity data: only admin keys read them. A leader key sees teams and guarded
+    # numbers, never a person (a 404, as for anything outside a key's reach).
+    @get("/people", summary="List people, paginated (admin)")
     async def list_people(
         self,
         state: State,
@@ -149,30 +147,29 @@ class PeopleController(Controller):
         team_id: UUID | None = None,
         active: bool | None = None,
     ) -> PersonPage:
+        who.require_admin()
         async with state.pool.acquire() as conn:
             if team_id is not None:
                 await require_team_in_scope(conn, who, team_id)
-            teams = None if who.is_admin else list(await visible_team_ids(conn, who))
-            where = """org_id = $1 AND ($2::uuid[] IS NULL OR team_id = ANY($2::uuid[]))
-                       AND ($3::uuid IS NULL OR team_id = $3)
-                       AND ($4::bool IS NULL OR active = $4)"""
+            where = """org_id = $1 AND ($2::uuid IS NULL OR team_id = $2)
+                       AND ($3::bool IS NULL OR active = $3)"""
             rows = await conn.fetch(
                 f"""SELECT {_PERSON_COLS} FROM people WHERE {where}
-                    ORDER BY lower(email), id LIMIT $5 OFFSET $6""",
+                    ORDER BY lower(email), id LIMIT $4 OFFSET $5""",
                 who.org_id,
-                teams,
                 team_id,
                 active,
                 limit,
                 offset,
             )
             total = await conn.fetchval(
-                f"SELECT count(*) FROM people WHERE {where}", who.org_id, teams, team_id, active
+                f"SELECT count(*) FROM people WHERE {where}", who.org_id, team_id, active
             )
         return PersonPage([_person(r) for r in rows], total, limit, offset)
 
-    @get("/people/{person_id:uuid}", summary="One person")
+    @get("/people/{person_id:uuid}", summary="One person (admin)")
     async def get_person(self, state: State, who: Principal, person_id: UUID) -> PersonOut:
+        who.require_admin()
         async with state.pool.acquire() as conn:
             return await _require_person_visible(conn, who, person_id)
 
