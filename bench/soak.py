@@ -113,6 +113,43 @@ async def seed(base: str, dsn: str, people: int) -> dict[str, Any]:
     }
 
 
+class Conn:
+    """One keep-alive HTTP/1.1 connection speaking raw bytes: a load client that costs little CPU,
+    so the server, not the client, is what gets measured (httpx needs ~1 ms of CPU a request)."""
+
+    def __init__(self, host: str, port: int) -> None:
+        self.host, self.port = host, port
+        self.reader: asyncio.StreamReader | None = None
+        self.writer: asyncio.StreamWriter | None = None
+
+    async def request(self, method: str, path: str, headers: dict[str, str], body: bytes) -> int:
+        if self.writer is None:
+            self.reader, self.writer = await asyncio.open_connection(self.host, self.port)
+        assert self.reader is not None
+        head = f"{method} {path} HTTP/1.1\r\nHost: {self.host}\r\n"
+        head += "".join(f"{k}: {v}\r\n" for k, v in headers.items())
+        head += f"Content-Length: {len(body)}\r\n\r\n"
+        self.writer.write(head.encode() + body)
+        raw = await self.reader.readuntil(b"\r\n\r\n")
+        status = int(raw[9:12])
+        lines = raw.lower().split(b"\r\n")
+        length = next((int(x[15:]) for x in lines if x.startswith(b"content-length:")), None)
+        if length is not None:
+            await self.reader.readexactly(length)
+        elif any(x.startswith(b"transfer-encoding: chunked") for x in lines):
+            while True:
+                size = int((await self.reader.readline()).strip(), 16)
+                await self.reader.readexactly(size + 2)
+                if size == 0:
+                    break
+        return status
+
+    def close(self) -> None:
+        if self.writer is not None:
+            self.writer.close()
+        self.reader = self.writer = None
+
+
 async def drive(
     base: str,
     world: dict[str, Any],
@@ -120,6 +157,7 @@ async def drive(
     rate: float,
     pids: dict[str, int],
     warmup: float,
+    connections: int = 32,
 ) -> dict[str, Any]:
     latencies: dict[str, list[float]] = defaultdict(list)
     statuses: dict[str, dict[int, int]] = defaultdict(lambda: defaultdict(int))
@@ -127,56 +165,57 @@ async def drive(
     tokens = list(world["tokens"])
     random.shuffle(tokens)
     leader = {"Authorization": f"Bearer {world['leader']}"}
-    limits = httpx.Limits(max_connections=64, max_keepalive_connections=64)
-    async with httpx.AsyncClient(base_url=base, timeout=10, limits=limits) as c:
+    host, port = base.removeprefix("http://").split(":")
+    queue: asyncio.Queue[tuple[float, str] | None] = asyncio.Queue()
 
-        async def one(kind: str) -> None:
-            if kind == "submit":
-                if not tokens:
-                    kind = "trend"
-                else:
-                    t = tokens.pop()
-                    answers = {k: random.randint(1, 7) for k in world["items"]}
-                    req = c.build_request("POST", f"/api/v1/respond/{t}", json={"answers": answers})
-            if kind == "trend":
-                team = random.choice([world["root"], *world["teams"]])
-                req = c.build_request("GET", f"/api/v1/teams/{team}/trend", headers=leader)
-            elif kind == "widget":
-                path = random.choice(["/embed/v1/trend.json", "/embed/v1/badge.svg"])
-                req = c.build_request("GET", path, params={"token": world["widget"]})
-            t0 = time.perf_counter()
+    def build(kind: str) -> tuple[str, str, str, dict[str, str], bytes]:
+        if kind == "submit" and tokens:
+            answers = {k: random.randint(1, 7) for k in world["items"]}
+            body = json.dumps({"answers": answers}).encode()
+            path = f"/api/v1/respond/{tokens.pop()}"
+            return kind, "POST", path, {"Content-Type": "application/json"}, body
+        if kind in ("submit", "trend"):
+            team = random.choice([world["root"], *world["teams"]])
+            return "trend", "GET", f"/api/v1/teams/{team}/trend", leader, b""
+        path = random.choice(["/embed/v1/trend.json", "/embed/v1/badge.svg"])
+        return kind, "GET", f"{path}?token={world['widget']}", {}, b""
+
+    async def connection() -> None:
+        conn = Conn(host, int(port))
+        while (item := await queue.get()) is not None:
+            due, wanted = item
+            kind, method, path, headers, body = build(wanted)
             try:
-                r = await c.send(req)
-                code = r.status_code
-            except httpx.HTTPError:
+                code = await asyncio.wait_for(conn.request(method, path, headers, body), 10)
+            except (OSError, TimeoutError, asyncio.IncompleteReadError, ValueError):
                 code = 599
-            latencies[kind].append(time.perf_counter() - t0)
+                conn.close()
+            # Latency from when the request was due (open loop: queueing counts).
+            latencies[kind].append(time.perf_counter() - due)
             statuses[kind][code] += 1
+        conn.close()
 
-        async def sampler(stop: float) -> None:
-            while time.perf_counter() < stop:
-                rss.append({"t": time.perf_counter(), **{k: tree_rss(p) for k, p in pids.items()}})
-                await asyncio.sleep(1.0)
+    async def sampler(stop: float) -> None:
+        while time.perf_counter() < stop:
+            rss.append({"t": time.perf_counter(), **{k: tree_rss(p) for k, p in pids.items()}})
+            await asyncio.sleep(1.0)
 
-        start = time.perf_counter()
-        stop = start + seconds
-        tasks: set[asyncio.Task[None]] = set()
-        sampling = asyncio.create_task(sampler(stop))
-        n = 0
-        while True:
-            due = start + n / rate
-            now = time.perf_counter()
-            if due > stop:
-                break
-            if due > now:
-                await asyncio.sleep(due - now)
-            kind = random.choices(["submit", "trend", "widget"], weights=[2, 4, 4])[0]
-            task = asyncio.create_task(one(kind))
-            tasks.add(task)
-            task.add_done_callback(tasks.discard)
-            n += 1
-        await asyncio.gather(*tasks)
-        await sampling
+    workers = [asyncio.create_task(connection()) for _ in range(connections)]
+    start = time.perf_counter()
+    stop = start + seconds
+    sampling = asyncio.create_task(sampler(stop))
+    n = 0
+    while (due := start + n / rate) <= stop:
+        now = time.perf_counter()
+        if due > now:
+            await asyncio.sleep(due - now)
+        kind = random.choices(["submit", "trend", "widget"], weights=[2, 4, 4])[0]
+        queue.put_nowait((due, kind))
+        n += 1
+    for _ in workers:
+        queue.put_nowait(None)
+    await asyncio.gather(*workers)
+    await sampling
 
     def pct(values: list[float], q: float) -> float:
         values = sorted(values)

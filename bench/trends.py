@@ -9,6 +9,9 @@ app served by granian exactly as in production.
     uv run python bench/trends.py            # 2,000 teams; 100,000 then 10,000,000 responses
     uv run python bench/trends.py --quick    # 200 teams; 10,000 then 300,000 responses
 
+--quick is not yet under one minute: its 104 rollups (1-1.5 s each on a loaded 2-core machine)
+take most of its 3-5 minutes.
+
 PostgreSQL comes from TEST_DATABASE_URL (a fresh database is created and dropped) or an
 embedded server. The last line of output is one JSON object.
 """
@@ -236,7 +239,7 @@ def measure(base: str, org: dict[str, Any], n: int, rng: random.Random) -> dict[
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--quick", action="store_true", help="small sizes (< 1 minute)")
+    parser.add_argument("--quick", action="store_true", help="small sizes (200 teams)")
     parser.add_argument("--teams", type=int, help="override the number of teams")
     parser.add_argument("--small", type=int, help="override the small number of responses")
     parser.add_argument("--large", type=int, help="override the large number of responses")
