@@ -42,6 +42,8 @@ class Limit:
     per_seconds: int
 
 
+_last_warning = [-1e9]  # when the "Redis unavailable" warning was last logged
+
 # Generous for people (a whole office may answer from one NAT address within minutes),
 # hopeless for guessing 256-bit tokens.
 RESPOND = Limit("respond", 300, 60)
@@ -75,8 +77,11 @@ async def enforce(request: Request[Any, Any, State], limit: Limit, consume: bool
     key = client_address(request, settings.trust_forwarded_for)
     try:
         count, reset = await _hit(state, key, limit, consume)
-    except Exception as exc:  # Redis down or slow: fail open, say so in the log
-        log.warning("rate_limit_unavailable", bucket=limit.bucket, error=type(exc).__name__)
+    except Exception as exc:  # Redis down or slow: fail open, say so in the log (not per request)
+        now = time.monotonic()
+        if now - _last_warning[0] > 30:
+            _last_warning[0] = now
+            log.warning("rate_limit_unavailable", bucket=limit.bucket, error=type(exc).__name__)
         return
     if count > limit.requests:
         raise TooManyRequests(
