@@ -19,66 +19,37 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import contextlib
 import http.client
 import io
 import json
-import os
 import random
 import secrets
 import statistics
 import sys
-import tempfile
 import time
 import uuid
-from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlsplit, urlunsplit
+from urllib.parse import urlsplit
 
 import asyncpg
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from _load import database  # noqa: E402
+
 from bench._load import serve  # noqa: E402
 from service.analytics.rollup import rollup_wave  # noqa: E402
 from service.auth import create_key  # noqa: E402
 from service.db import connect  # noqa: E402
-from service.embedded import EmbeddedPostgres  # noqa: E402
 from service.migrate import migrate  # noqa: E402
 from service.surveys.bank import builtin_items, install_builtin_items  # noqa: E402
 from service.surveys.pulses import items_for_wave  # noqa: E402
 
 WAVES = 52
 START = datetime(2025, 1, 6, 9, tzinfo=UTC)
-
-
-@contextlib.contextmanager
-def database() -> Iterator[str]:
-    server = os.environ.get("TEST_DATABASE_URL")
-    pg = None
-    if not server:
-        pg = EmbeddedPostgres(Path(tempfile.mkdtemp(prefix="ctb-", dir="/tmp")))
-        server = pg.start("postgres")
-    name = f"candor_bench_{secrets.token_hex(4)}"
-    dsn = urlunsplit(urlsplit(server)._replace(path="/" + name))
-
-    async def admin(sql: str) -> None:
-        conn = await asyncpg.connect(server)
-        try:
-            await conn.execute(sql)
-        finally:
-            await conn.close()
-
-    asyncio.run(admin(f'CREATE DATABASE "{name}"'))
-    try:
-        yield dsn
-    finally:
-        asyncio.run(admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        if pg is not None:
-            pg.stop()
 
 
 def team_tree(n_teams: int, rng: random.Random) -> list[tuple[uuid.UUID, uuid.UUID | None, str]]:

@@ -21,26 +21,18 @@ import argparse
 import asyncio
 import contextlib
 import json
-import os
 import secrets
-import shutil
-import tempfile
 import urllib.error
 import urllib.request
-from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 from typing import Any
-from urllib.parse import urlsplit, urlunsplit
 from uuid import UUID
 
-import asyncpg
-from _load import load, serve
+from _load import database, load, redis, serve
 
 from service.analytics.rollup import rollup_wave
 from service.analytics.widgets.tokens import store_token
 from service.db import connect
-from service.embedded import EmbeddedPostgres, EmbeddedRedis
 from service.migrate import migrate
 from service.orgs import create_org
 from service.surveys.bank import builtin_items, install_builtin_items
@@ -50,53 +42,6 @@ _INSERT_RESPONSE = """
 INSERT INTO responses (org_id, wave_id, team_id, answers) VALUES ($1, $2, $3, $4)
 """
 RESPONDENTS = 14
-
-
-@contextlib.contextmanager
-def database() -> Iterator[str]:
-    """A fresh database: on TEST_DATABASE_URL's server if set, else on an embedded server."""
-    server = os.environ.get("TEST_DATABASE_URL")
-    pg = None
-    folder = None
-    if not server:
-        folder = tempfile.mkdtemp(prefix="cwb-", dir="/tmp")
-        pg = EmbeddedPostgres(Path(folder))
-        server = pg.start("postgres")
-    name = f"candor_bench_{secrets.token_hex(4)}"
-    parts = urlsplit(server)
-    dsn = urlunsplit(parts._replace(path="/" + name))
-
-    async def admin(sql: str) -> None:
-        conn = await asyncpg.connect(server)
-        try:
-            await conn.execute(sql)
-        finally:
-            await conn.close()
-
-    asyncio.run(admin(f'CREATE DATABASE "{name}"'))
-    try:
-        yield dsn
-    finally:
-        asyncio.run(admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        if pg is not None:
-            pg.stop()
-        if folder is not None:
-            shutil.rmtree(folder, ignore_errors=True)
-
-
-@contextlib.contextmanager
-def redis() -> Iterator[str]:
-    url = os.environ.get("TEST_REDIS_URL")
-    if url:
-        yield url
-        return
-    folder = tempfile.mkdtemp(prefix="cwr-", dir="/tmp")
-    r = EmbeddedRedis(Path(folder))
-    try:
-        yield r.start()
-    finally:
-        r.stop()
-        shutil.rmtree(folder, ignore_errors=True)
 
 
 async def seed(dsn: str) -> str:
