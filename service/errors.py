@@ -108,7 +108,12 @@ def _problem(
 
 def _is_unavailable(exc: BaseException) -> bool:
     """Postgres or Redis out of reach: the client should retry, it did nothing wrong."""
-    if isinstance(exc, (asyncpg.PostgresConnectionError, asyncpg.InterfaceError)):
+    # InternalClientError: asyncpg's protocol state broken by a connection that died mid-query
+    # (seen while PostgreSQL restarts); the pool drops that connection on release.
+    if isinstance(
+        exc,
+        (asyncpg.PostgresConnectionError, asyncpg.InterfaceError, asyncpg.InternalClientError),
+    ):
         return True
     if isinstance(exc, asyncpg.PostgresError) and getattr(exc, "sqlstate", "").startswith(
         ("08", "57P")

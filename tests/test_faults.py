@@ -80,9 +80,10 @@ async def _ready(client: Any, status: int, seconds: float) -> float:
 async def test_postgres_restart_under_submit_load_stores_every_2xx_exactly_once(
     world: World,
 ) -> None:
-    wave = await open_test_wave(world.pool, world.org.id, people=90, k=3)
+    # Enough submits that the load is still running while PostgreSQL goes down and comes back.
+    wave = await open_test_wave(world.pool, world.org.id, people=210, k=3)
     body = {"answers": full_answers(wave.item_keys, 6)}
-    load_tokens, spare = wave.tokens[:80], wave.tokens[80:]
+    load_tokens, spare = wave.tokens[:200], wave.tokens[200:]
     outcomes: dict[str, int] = {}
     queue: asyncio.Queue[str] = asyncio.Queue()
     for t in load_tokens:
