@@ -96,8 +96,10 @@ async def test_redis_flushed_mid_sending_loses_no_email(
 ) -> None:
     from service.surveys.scheduler import sweep_outbox
 
-    wave = await open_test_wave(pool, org.id, settings, 60)
-    handler = Smtp(delay=0.01)
+    # Slow enough (4 senders x 30 ms a message: about a second for 120) that the flush lands
+    # mid-wave even on a fast, quiet machine.
+    wave = await open_test_wave(pool, org.id, settings, 120)
+    handler = Smtp(delay=0.03)
     with smtp_server(handler) as url:
         slow = with_smtp(settings, url)
         redis = Redis.from_url(redis_url)
@@ -112,10 +114,10 @@ async def test_redis_flushed_mid_sending_loses_no_email(
                 break
             await asyncio.sleep(0.01)
         await redis.flushdb()  # the queued job, its in-progress marker: all gone
+        assert len(handler.received) < 120, "the flush happened mid-wave"
         task.cancel()
         await asyncio.gather(task, return_exceptions=True)
         await worker.close()
-        assert len(handler.received) < 60, "the flush happened mid-wave"
         # A fresh worker knows nothing; the sweeper rebuilds the work from Postgres.
         ctx = {"pool": pool, "redis": arq, "delivery_config": FAST}
         await pool.execute(
@@ -125,8 +127,8 @@ async def test_redis_flushed_mid_sending_loses_no_email(
         await run_burst(lambda: burst_worker(slow, database_url))
         await redis.aclose()
     counts = handler.recipients()
-    assert len(counts) == 60
-    assert await outbox_states(pool, wave.wave_id) == {"sent": 60}
+    assert len(counts) == 120
+    assert await outbox_states(pool, wave.wave_id) == {"sent": 120}
 
 
 async def test_two_workers_on_the_same_wave_never_send_twice(
