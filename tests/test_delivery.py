@@ -123,7 +123,10 @@ async def test_redis_flushed_mid_sending_loses_no_email(
         await pool.execute(
             "UPDATE outbox SET claimed_at = now() - interval '1 hour' WHERE state = 'sending'"
         )
-        assert await sweep_outbox(ctx) == 1
+        # The stopped worker may or may not have finished its last batch; the sweeper re-queues
+        # the wave exactly when mail is left, and never otherwise.
+        left = await pool.fetchval("SELECT count(*) FROM outbox WHERE state <> 'sent'")
+        assert await sweep_outbox(ctx) == (1 if left else 0)
         await run_burst(lambda: burst_worker(slow, database_url))
         await redis.aclose()
     counts = handler.recipients()
