@@ -30,8 +30,6 @@ import subprocess
 import sys
 import tempfile
 import time
-import urllib.request
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 from uuid import UUID
@@ -41,13 +39,11 @@ import asyncpg
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from _load import database  # noqa: E402
+from _load import database, serve  # noqa: E402
 
 from service.db import _init_connection, connect  # noqa: E402
-from service.embedded import free_port  # noqa: E402
 from service.migrate import migrate  # noqa: E402
 from service.orgs import create_org  # noqa: E402
-from service.serve import granian_argv  # noqa: E402
 from service.surveys.bank import builtin_items, install_builtin_items  # noqa: E402
 from service.surveys.submission import comment_problem, submit_response  # noqa: E402
 from service.surveys.tokens import token_for  # noqa: E402
@@ -173,11 +169,9 @@ async def raw_ceiling(dsn: str, tokens: list[str], answers: dict[str, int]) -> d
     }
 
 
-@contextlib.contextmanager
-def served(dsn: str) -> Iterator[str]:
-    port = free_port()
+def served(dsn: str) -> contextlib.AbstractContextManager[str]:
+    """The app under granian with the production flags (bench/_load.py's serve)."""
     env = {
-        **os.environ,
         "DATABASE_URL": dsn,
         "REDIS_URL": "redis://127.0.0.1:1/0",  # submits need no Redis
         # One client address sends everything; per-address limits are tested in the suite.
@@ -188,34 +182,7 @@ def served(dsn: str) -> Iterator[str]:
         "DB_POOL_MAX": str(POOL_SIZE),
         "CANDOR_ENV": "production",
     }
-    proc = subprocess.Popen(
-        granian_argv("127.0.0.1", port, 1),
-        env=env,
-        cwd=ROOT,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.PIPE,
-    )
-    base = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + 30
-        while True:
-            if proc.poll() is not None:
-                err = proc.stderr.read().decode() if proc.stderr else ""
-                raise RuntimeError(f"the server exited: {err[-2000:]}")
-            with contextlib.suppress(OSError):
-                with urllib.request.urlopen(base + "/health", timeout=1) as r:
-                    if r.status == 200:
-                        break
-            if time.monotonic() > deadline:
-                raise RuntimeError("the server did not answer /health")
-            time.sleep(0.1)
-        yield base
-    finally:
-        proc.terminate()
-        try:
-            proc.wait(10)
-        except subprocess.TimeoutExpired:
-            proc.kill()
+    return serve("service.app:app_factory", env)
 
 
 def _ms(text: str) -> float:
