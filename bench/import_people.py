@@ -41,7 +41,7 @@ from service.db import connect  # noqa: E402
 from service.migrate import migrate  # noqa: E402
 from service.orgs import create_org  # noqa: E402
 from service.settings import load_settings  # noqa: E402
-from service.surveys.bank import install_builtin_items  # noqa: E402
+from service.surveys.pulses.bank import install_builtin_items  # noqa: E402
 
 DIVISIONS = ["Engineering", "Sales", "Operations", "Finance", "People", "Support"]
 

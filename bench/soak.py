@@ -48,8 +48,8 @@ async def seed(base: str, dsn: str, people: int) -> dict[str, Any]:
     from service.db import connect
     from service.migrate import migrate
     from service.orgs import create_org
-    from service.surveys.bank import install_builtin_items
-    from service.surveys.tokens import token_for
+    from service.surveys.pulses.bank import install_builtin_items
+    from service.surveys.respond.tokens import token_for
 
     conn = await connect(dsn)
     await migrate(conn)

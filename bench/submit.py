@@ -44,10 +44,10 @@ from _load import database, serve  # noqa: E402
 from service.db import _init_connection, connect  # noqa: E402
 from service.migrate import migrate  # noqa: E402
 from service.orgs import create_org  # noqa: E402
-from service.surveys.bank import builtin_items, install_builtin_items  # noqa: E402
-from service.surveys.submission import comment_problem, submit_response  # noqa: E402
-from service.surveys.tokens import token_for  # noqa: E402
-from service.surveys.waves import open_wave  # noqa: E402
+from service.surveys.pulses.bank import builtin_items, install_builtin_items  # noqa: E402
+from service.surveys.respond.submission import comment_problem, submit_response  # noqa: E402
+from service.surveys.respond.tokens import token_for  # noqa: E402
+from service.surveys.waves.lifecycle import open_wave  # noqa: E402
 
 CONNECTIONS = 64
 POOL_SIZE = 10  # the app's default DB_POOL_MAX

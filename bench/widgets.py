@@ -35,7 +35,7 @@ from service.analytics.widgets.tokens import store_token
 from service.db import connect
 from service.migrate import migrate
 from service.orgs import create_org
-from service.surveys.bank import builtin_items, install_builtin_items
+from service.surveys.pulses.bank import builtin_items, install_builtin_items
 
 WAVES = 12
 _INSERT_RESPONSE = """

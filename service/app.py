@@ -23,8 +23,9 @@ from litestar.template.config import TemplateConfig
 from redis.asyncio import ConnectionPool
 
 from . import admin, health
-from .analytics import api as analytics_api
+from .analytics import routes as analytics_routes
 from .analytics import widgets as analytics_widgets
+from .analytics.rollup import rollup_wave
 from .analytics.widgets.tokencache import TokenCache
 from .apidoc import document_problems
 from .db import create_pool
@@ -32,14 +33,17 @@ from .errors import EXCEPTION_HANDLERS, problem_plugin
 from .observe import ObserveMiddleware, configure_logging
 from .ratelimit import AuthFailureLimiter
 from .settings import Settings, get_settings
-from .surveys import delivery_status, directory, importer, people, pulses, questions
-from .surveys import respond as survey_respond
-from .surveys import waves as survey_waves
+from .surveys.delivery import routes as delivery_routes
+from .surveys.directory import routes as directory_routes
+from .surveys.pulses import routes as pulse_routes
+from .surveys.respond import routes as respond_routes
+from .surveys.waves import routes as wave_routes
 
 HERE = Path(__file__).resolve().parent
 TEMPLATE_DIRS = [
     HERE / "templates",
-    HERE / "surveys" / "templates",
+    HERE / "surveys" / "respond" / "templates",
+    HERE / "surveys" / "delivery" / "templates",
     HERE / "analytics" / "templates",
 ]
 
@@ -56,15 +60,13 @@ def redis_client(url: str, queue_name: str) -> ArqRedis:
 
 def _routes(settings: Settings) -> list[Any]:
     routes: list[Any] = [*health.ROUTES, *admin.ROUTES]
-    routes += directory.ROUTES
-    routes += people.ROUTES
-    routes += importer.ROUTES
-    routes += pulses.ROUTES
-    routes += questions.ROUTES
-    routes += [*survey_waves.ROUTES, *survey_respond.ROUTES]
-    routes += analytics_widgets.ROUTES
-    routes += analytics_api.ROUTES
-    routes += delivery_status.ROUTES
+    routes += directory_routes.TEAMS + directory_routes.PEOPLE + directory_routes.IMPORT
+    routes += pulse_routes.ITEMS + pulse_routes.PULSES
+    routes += wave_routes.WAVES
+    routes += respond_routes.PAGES + respond_routes.API
+    routes += delivery_routes.STATUS + delivery_routes.OPT_OUT
+    routes += analytics_routes.LEADER
+    routes += analytics_widgets.ADMIN + analytics_widgets.EMBED
     if settings.is_dev:
         from . import devpages
 
@@ -84,6 +86,8 @@ def create_app(settings: Settings | None = None) -> Litestar:
         app.state.redis = redis
         app.state.settings = settings
         app.state.auth_failure_limiter = AuthFailureLimiter()
+        # What closing a wave triggers beyond the surveys slice: the analytics rollup.
+        app.state.after_close = rollup_wave
         app.state.widget_tokens = TokenCache()
         await app.state.widget_tokens.start(settings.database_url or "")
         try:

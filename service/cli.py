@@ -10,71 +10,12 @@ import argparse
 import asyncio
 import os
 import sys
-from collections.abc import Callable, Coroutine
-from contextlib import AbstractContextManager, nullcontext
-from pathlib import Path
+from collections.abc import Callable
 from typing import Any
-from urllib.parse import urlsplit
 from uuid import UUID
 
+from .bootstrap import CliError, database, run_migrations, with_db
 from .settings import Settings, SettingsError, get_settings
-
-
-class CliError(Exception):
-    """A failure explained in one line."""
-
-
-def describe_dsn(dsn: str) -> str:
-    """Where a DSN points, without user or password."""
-    parts = urlsplit(dsn)
-    if parts.hostname:
-        return f"{parts.hostname}:{parts.port or 5432}{parts.path}"
-    return f"local socket{parts.path}"
-
-
-async def connect_checked(dsn: str, timeout: float = 5.0) -> Any:
-    from .db import connect
-
-    try:
-        return await asyncio.wait_for(connect(dsn), timeout)
-    except (OSError, TimeoutError) as exc:
-        raise CliError(
-            f"cannot reach PostgreSQL at {describe_dsn(dsn)} ({type(exc).__name__})"
-        ) from None
-    except Exception as exc:  # asyncpg's auth / missing database errors
-        raise CliError(f"cannot connect to PostgreSQL at {describe_dsn(dsn)}: {exc}") from None
-
-
-def database(settings: Settings) -> AbstractContextManager[str]:
-    """The configured DATABASE_URL, or the embedded server in the data folder."""
-    if settings.database_url:
-        return nullcontext(settings.database_url)
-    from .embedded import EmbeddedError, EmbeddedPostgres
-
-    class _Embedded:
-        def __enter__(self) -> str:
-            self.pg = EmbeddedPostgres(Path(settings.data_dir))
-            try:
-                return self.pg.start()
-            except EmbeddedError as exc:
-                raise CliError(str(exc)) from None
-
-        def __exit__(self, *exc: object) -> None:
-            self.pg.stop()
-
-    return _Embedded()
-
-
-async def run_migrations(dsn: str) -> list[str]:
-    from .migrate import MigrationError, migrate
-
-    conn = await connect_checked(dsn)
-    try:
-        return await migrate(conn)
-    except MigrationError as exc:
-        raise CliError(f"migration refused: {exc}") from None
-    finally:
-        await conn.close()
 
 
 def cmd_migrate(args: argparse.Namespace, settings: Settings) -> None:
@@ -83,22 +24,9 @@ def cmd_migrate(args: argparse.Namespace, settings: Settings) -> None:
     print(f"applied {len(done)} migration(s)" + (": " + ", ".join(done) if done else ""))
 
 
-def _with_db(settings: Settings, fn: Callable[[Any], Coroutine[Any, Any, Any]]) -> Any:
-    async def run(dsn: str) -> Any:
-        await run_migrations(dsn)
-        conn = await connect_checked(dsn)
-        try:
-            return await fn(conn)
-        finally:
-            await conn.close()
-
-    with database(settings) as dsn:
-        return asyncio.run(run(dsn))
-
-
 def cmd_org_create(args: argparse.Namespace, settings: Settings) -> None:
     from .orgs import create_org
-    from .surveys.bank import install_builtin_items
+    from .surveys.pulses.bank import install_builtin_items
 
     if not 1 <= len(args.name.strip()) <= 200:
         raise CliError("an org name has 1 to 200 characters")
@@ -107,7 +35,7 @@ def cmd_org_create(args: argparse.Namespace, settings: Settings) -> None:
         async with conn.transaction():
             return await create_org(conn, args.name, setup=[install_builtin_items])
 
-    org_id, key = _with_db(settings, go)
+    org_id, key = with_db(settings, go)
     print(f"org {args.name!r} created: {org_id}")
     print(f"admin API key (shown once, store it now): {key}")
 
@@ -129,7 +57,7 @@ def cmd_key_create(args: argparse.Namespace, settings: Settings) -> None:
             raise CliError("some --team ids are not teams of this org")
         return await create_key(conn, org, args.name, args.role, teams)
 
-    key_id, key = _with_db(settings, go)
+    key_id, key = with_db(settings, go)
     print(f"{args.role} key {key_id} created (shown once, store it now): {key}")
 
 
@@ -206,9 +134,9 @@ def build_parser() -> argparse.ArgumentParser:
 
 def _extensions() -> list[Callable[[Any], None]]:
     """Subcommands contributed by domains (import, demo, ...)."""
-    from .surveys import cli as surveys_cli
+    from .surveys.directory import cli as directory_cli
 
-    return [surveys_cli.add_commands]
+    return [directory_cli.add_commands]
 
 
 def main(argv: list[str] | None = None) -> None:

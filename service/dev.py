@@ -22,7 +22,7 @@ import urllib.request
 from pathlib import Path
 from typing import IO, Any
 
-from .cli import CliError, connect_checked, run_migrations
+from .bootstrap import CliError, connect_checked, run_migrations
 from .embedded import EmbeddedError, EmbeddedPostgres, EmbeddedRedis, free_port
 from .serve import granian_argv
 from .settings import Settings
@@ -80,7 +80,7 @@ def _wait_ready(url: str, proc: subprocess.Popen[bytes], seconds: float = 30) ->
 
 
 def _seed(dsn: str, settings: Settings, folder: Path) -> dict[str, Any]:
-    from .analytics.demo import seed_demo
+    from .demo import seed_demo
 
     async def go() -> dict[str, Any]:
         conn = await connect_checked(dsn)

@@ -46,7 +46,8 @@ def _jobs() -> tuple[list[Any], list[Any]]:
 
 def worker_settings(settings: Settings | None = None, **overrides: Any) -> dict[str, Any]:
     settings = settings or get_settings()
-    from .surveys.delivery import DeliveryConfig
+    from .analytics.rollup import rollup_wave as after_close
+    from .surveys.delivery.sender import DeliveryConfig
 
     # Read (and checked) once, before the worker starts: a bad DELIVERY_* value stops start-up.
     delivery = DeliveryConfig.from_env()
@@ -56,6 +57,7 @@ def worker_settings(settings: Settings | None = None, **overrides: Any) -> dict[
         ctx["settings"] = settings
         ctx["delivery_config"] = delivery
         ctx["pool"] = await create_pool(settings)
+        ctx["after_close"] = after_close
 
     async def on_shutdown(ctx: dict[str, Any]) -> None:
         pool = ctx.get("pool")

@@ -12,8 +12,9 @@ from uuid import UUID
 
 import asyncpg
 
+from service.analytics.rollup import rollup_wave
 from service.auth import create_key
-from service.surveys.waves import close_wave, open_wave
+from service.surveys.waves.lifecycle import close_wave, open_wave
 from tests.conftest import TEST_SECRET
 from tests.factories import make_people, make_pulse, make_team_tree
 
@@ -86,7 +87,7 @@ async def answered_wave(
                 len(values),
             )
         if close:
-            await close_wave(conn, org_id, wave_id)
+            await close_wave(conn, org_id, wave_id, after_close=rollup_wave)
     return wave_id
 
 

@@ -194,7 +194,7 @@ class Org:
 
 async def make_org(pool: asyncpg.Pool, name: str = "Acme") -> Org:
     from service.orgs import create_org
-    from service.surveys.bank import install_builtin_items
+    from service.surveys.pulses.bank import install_builtin_items
 
     async with pool.acquire() as conn, conn.transaction():
         org_id, key = await create_org(conn, name, setup=[install_builtin_items])

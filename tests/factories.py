@@ -20,7 +20,7 @@ from uuid import UUID
 
 import asyncpg
 
-from service.surveys.bank import builtin_items
+from service.surveys.pulses.bank import builtin_items
 
 # A tree spec maps a team name to the spec of its children; a list of names is a flat level.
 TreeSpec = Mapping[str, Any] | list[str]

@@ -30,17 +30,18 @@ from uuid import UUID
 
 import asyncpg
 
+from service.analytics.rollup import rollup_wave
 from service.auth import create_key
 from service.embedded import free_port
 from service.migrate import migrate
 from service.orgs import create_org
 from service.serve import granian_argv
-from service.surveys.bank import install_builtin_items
-from service.surveys.directory import TeamIn, create_team
-from service.surveys.people import PersonIn, create_person
-from service.surveys.submission import submit_response
-from service.surveys.tokens import token_for
-from service.surveys.waves import close_wave, open_wave
+from service.surveys.directory.people import PersonIn, create_person
+from service.surveys.directory.teams import TeamIn, create_team
+from service.surveys.pulses.bank import install_builtin_items
+from service.surveys.respond.submission import submit_response
+from service.surveys.respond.tokens import token_for
+from service.surveys.waves.lifecycle import close_wave, open_wave
 from tests.factories import make_pulse
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -211,7 +212,7 @@ async def _closed_wave(
         if teams[team] in tokens:
             comment = f"{who} comment" if respondents >= 10 else None
             await _answer(conn, tokens[teams[team]][:respondents], keys, base=3, comment=comment)
-    assert await close_wave(conn, org_id, wave)
+    assert await close_wave(conn, org_id, wave, after_close=rollup_wave)
     return wave
 
 

@@ -8,8 +8,9 @@ from uuid import UUID
 
 import asyncpg
 
-from service.surveys.tokens import token_for
-from service.surveys.waves import close_wave, open_wave
+from service.analytics.rollup import rollup_wave
+from service.surveys.respond.tokens import token_for
+from service.surveys.waves.lifecycle import close_wave, open_wave
 from tests.conftest import TEST_SECRET
 from tests.factories import make_people, make_pulse, make_team_tree
 
@@ -49,7 +50,7 @@ async def open_test_wave(
 
 async def close(pool: asyncpg.Pool, org_id: UUID, wave_id: UUID) -> bool:
     async with pool.acquire() as conn:
-        return await close_wave(conn, org_id, wave_id)
+        return await close_wave(conn, org_id, wave_id, after_close=rollup_wave)
 
 
 def full_answers(item_keys: list[str], value: int = 5) -> dict[str, int]:

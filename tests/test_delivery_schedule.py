@@ -12,10 +12,11 @@ import asyncpg
 from litestar import Litestar
 from litestar.testing import AsyncTestClient
 
+from service.analytics.rollup import rollup_wave
 from service.auth import create_key
 from service.settings import Settings
-from service.surveys.delivery import deliver_pending
-from service.surveys.scheduler import (
+from service.surveys.delivery.sender import deliver_pending
+from service.surveys.waves.clock import (
     close_due_waves,
     open_due_waves,
     queue_reminders,
@@ -38,7 +39,13 @@ class _NoRedis:
 
 
 def _ctx(pool: asyncpg.Pool, settings: Settings) -> dict[str, Any]:
-    return {"pool": pool, "settings": settings, "redis": _NoRedis(), "delivery_config": FAST}
+    return {
+        "pool": pool,
+        "settings": settings,
+        "redis": _NoRedis(),
+        "delivery_config": FAST,
+        "after_close": rollup_wave,
+    }
 
 
 async def test_two_workers_running_the_open_cron_at_once_open_exactly_one_wave(

@@ -20,10 +20,10 @@ import pytest
 from aiosmtpd.smtp import AuthResult, LoginPassword
 
 from service.settings import Settings
-from service.surveys.delivery import DeliveryConfig, deliver_pending, smtp_options
-from service.surveys.mail import build_message
-from service.surveys.outbox import OutboxItem
-from service.surveys.scheduler import sweep_outbox
+from service.surveys.delivery.mail import build_message
+from service.surveys.delivery.outbox import OutboxItem
+from service.surveys.delivery.sender import DeliveryConfig, deliver_pending, smtp_options
+from service.surveys.waves.clock import sweep_outbox
 from tests.conftest import ROOT, Org
 from tests.delivery_kit import (
     FAST,
@@ -175,7 +175,7 @@ def test_names_and_org_are_escaped_in_html_and_cannot_inject_headers(settings: S
 
 
 def test_unusable_address_is_refused_before_any_smtp(settings: Settings) -> None:
-    from service.surveys.mail import InvalidAddress
+    from service.surveys.delivery.mail import InvalidAddress
 
     for bad in ["no-at-sign", "two@@example.test", "a b@example.test", "x@nodot", "ü@example.test"]:
         with pytest.raises(InvalidAddress):
@@ -188,7 +188,7 @@ async def test_worker_process_killed_mid_batch_still_gets_everyone_their_email(
     from arq.connections import ArqRedis
     from redis.asyncio import Redis
 
-    from service.surveys.outbox import kick_delivery
+    from service.surveys.delivery.outbox import kick_delivery
 
     wave = await open_test_wave(pool, org.id, settings, 80)
     handler = Smtp(delay=0.03)

@@ -6,8 +6,8 @@ from pathlib import Path
 
 import asyncpg
 
-from service.analytics.demo import WAVES, seed_demo
 from service.analytics.trends import team_trend
+from service.demo import WAVES, seed_demo
 from service.settings import Settings
 
 

@@ -26,7 +26,7 @@ import numpy as np
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from service.analytics.guard import GroupKey, plan_wave, wave_tree
+from service.guard import GroupKey, plan_wave, wave_tree
 from tests.analytics_world import answered_wave, leader_headers
 from tests.conftest import make_org
 from tests.factories import make_people, make_pulse, make_team_tree

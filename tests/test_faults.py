@@ -145,7 +145,7 @@ async def test_postgres_restart_under_submit_load_stores_every_2xx_exactly_once(
 async def test_redis_down_during_a_wave_keeps_submits_and_reads_working_and_loses_no_mail(
     world: World, mailbox: MailBox, settings: Settings
 ) -> None:
-    from service.surveys.outbox import kick_delivery
+    from service.surveys.delivery.outbox import kick_delivery
 
     wave = await open_test_wave(world.pool, world.org.id, people=12, k=3)
     leader = await make_leader_headers(world.pool, world.org.id, [wave.teams["Engineering"]])
@@ -200,11 +200,12 @@ async def test_worker_killed_during_wave_close_leaves_it_whole_and_a_rerun_close
         import asyncio, sys
         from uuid import UUID
         from service.db import connect
-        from service.surveys.waves import close_wave
+        from service.analytics.rollup import rollup_wave
+        from service.surveys.waves.lifecycle import close_wave
 
         async def main():
             conn = await connect(sys.argv[1])
-            await close_wave(conn, UUID(sys.argv[2]), UUID(sys.argv[3]))
+            await close_wave(conn, UUID(sys.argv[2]), UUID(sys.argv[3]), after_close=rollup_wave)
 
         asyncio.run(main())
         """
@@ -255,13 +256,14 @@ async def test_worker_killed_during_wave_close_leaves_it_whole_and_a_rerun_close
         await asyncio.sleep(0.05)
     assert state == ("open", 7, 0, 0)
 
-    from service.surveys.waves import close_wave
+    from service.analytics.rollup import rollup_wave
+    from service.surveys.waves.lifecycle import close_wave
 
     conn = await asyncpg.connect(world.dsn)
     await _init_connection(conn)
     try:
-        assert await close_wave(conn, world.org.id, wave.wave_id) is True
-        assert await close_wave(conn, world.org.id, wave.wave_id) is False
+        assert await close_wave(conn, world.org.id, wave.wave_id, after_close=rollup_wave) is True
+        assert await close_wave(conn, world.org.id, wave.wave_id, after_close=rollup_wave) is False
     finally:
         await conn.close()
     state = await snapshot()

@@ -7,8 +7,7 @@ from uuid import UUID, uuid4
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from service.analytics import guard
-from service.analytics.guard import (
+from service.guard import (
     COMPLEMENT_REASON,
     OPEN_REASON,
     Aggregate,
@@ -20,6 +19,7 @@ from service.analytics.guard import (
     release_count,
     release_participation,
     suppress,
+    suppression,
     wave_tree,
 )
 
@@ -33,7 +33,7 @@ def agg(n: int) -> Aggregate:
 
 def test_a_cell_below_k_is_hidden_with_a_reason_a_leader_understands() -> None:
     out = release_cell(agg(4), None, k=5, wave_closed=True)
-    assert out == Withheld("fewer than 5 responses")
+    assert out == Withheld("few", "fewer than 5 responses")
 
 
 def test_a_cell_at_exactly_k_is_published() -> None:
@@ -43,7 +43,7 @@ def test_a_cell_at_exactly_k_is_published() -> None:
 def test_withheld_cells_carry_no_number_at_all() -> None:
     out = release_cell(agg(2), None, k=3, wave_closed=True)
     assert isinstance(out, Withheld)
-    assert set(Withheld.__struct_fields__) == {"reason"}
+    assert set(Withheld.__struct_fields__) == {"code", "reason"}
     assert "2" not in out.reason
 
 
@@ -54,11 +54,15 @@ def test_a_stored_publish_decision_can_never_release_a_cell_below_k() -> None:
 
 
 def test_a_missing_cell_reads_like_a_small_one() -> None:
-    assert release_cell(None, None, k=5, wave_closed=True) == Withheld("fewer than 5 responses")
+    assert release_cell(None, None, k=5, wave_closed=True) == Withheld(
+        "few", "fewer than 5 responses"
+    )
 
 
 def test_the_k_of_the_wave_is_used_in_the_reason() -> None:
-    assert release_cell(agg(6), None, k=7, wave_closed=True) == Withheld("fewer than 7 responses")
+    assert release_cell(agg(6), None, k=7, wave_closed=True) == Withheld(
+        "few", "fewer than 7 responses"
+    )
 
 
 def test_suppress_marks_small_and_empty_cells_as_few() -> None:
@@ -70,12 +74,12 @@ def test_suppress_marks_small_and_empty_cells_as_few() -> None:
 
 
 def test_nothing_about_an_open_wave_is_released() -> None:
-    assert release_cell(agg(50), None, k=5, wave_closed=False) == Withheld(OPEN_REASON)
-    assert release_count(50, None, k=5, wave_closed=False) == Withheld(OPEN_REASON)
+    assert release_cell(agg(50), None, k=5, wave_closed=False) == Withheld("open", OPEN_REASON)
+    assert release_count(50, None, k=5, wave_closed=False) == Withheld("open", OPEN_REASON)
     p = release_participation(50, 40, k=5, cell_published=True, wave_closed=False)
     assert p.rate_pct is None and p.reason == OPEN_REASON
     assert release_comments(["hi"] * 20, 20, None, comment_k=10, wave_closed=False) == Withheld(
-        OPEN_REASON
+        "open", OPEN_REASON
     )
 
 
@@ -200,7 +204,7 @@ def test_a_hidden_group_hides_every_measure_of_it() -> None:
 
 def test_complement_reason_says_why_in_plain_words() -> None:
     out = release_cell(agg(40), "complement", k=5, wave_closed=True)
-    assert out == Withheld(COMPLEMENT_REASON)
+    assert out == Withheld("complement", COMPLEMENT_REASON)
     assert "subtraction" in COMPLEMENT_REASON
 
 
@@ -233,13 +237,13 @@ def test_participation_of_a_hidden_cell_is_not_shown() -> None:
 
 def test_comments_need_the_comment_threshold() -> None:
     out = release_comments(["a"] * 9, 9, None, comment_k=10, wave_closed=True)
-    assert out == Withheld("comments are shown only for groups of at least 10 responses")
+    assert out == Withheld("few", "comments are shown only for groups of at least 10 responses")
     assert release_comments(["a", "b"], 10, None, comment_k=10, wave_closed=True) == ["a", "b"]
 
 
 def test_comments_hidden_as_a_complement_stay_hidden_however_large() -> None:
     out = release_comments(["a"] * 30, 30, "complement", comment_k=10, wave_closed=True)
-    assert out == Withheld(COMPLEMENT_REASON)
+    assert out == Withheld("complement", COMPLEMENT_REASON)
 
 
 def test_comment_groups_get_their_own_complementary_suppression() -> None:
@@ -307,7 +311,7 @@ def _assert_every_total_is_safe(
     for total, parts in children.items():
         if not parts or total in hidden:
             continue
-        cover = guard._nearest_published(total, children, hidden)  # type: ignore[arg-type]
+        cover = suppression._nearest_published(total, children, hidden)  # type: ignore[arg-type]
         remainder = n[total] - sum(n[c] for c in cover)
         assert remainder == 0 or remainder >= k, (total, remainder)
 

@@ -12,8 +12,8 @@ from typing import Any
 import msgspec
 import pytest
 
-from service.surveys import importer, people_csv
-from service.surveys.importer import ImportReport
+from service.surveys.directory import importer, people_csv
+from service.surveys.directory.importer import ImportReport
 from tests.conftest import ROOT, Org
 from tests.factories import make_leader_headers, make_people, make_team_tree
 

@@ -57,7 +57,12 @@ async def test_trend_shows_scores_intervals_change_and_participation(
     body = r.json()
     assert body["team_name"] == "Platform" and body["scope"] == "subtree"
     assert [w["respondents"] for w in body["waves"]] == [11, 11, 11]
-    assert body["waves"][0]["participation"] == {"rate_pct": 90, "band": "high", "reason": None}
+    assert body["waves"][0]["participation"] == {
+        "rate_pct": 90,
+        "band": "high",
+        "reason": None,
+        "reason_code": None,
+    }
     series = {s["key"]: s for s in body["series"]}
     assert series
     for s in series.values():
@@ -86,6 +91,7 @@ async def test_too_small_team_shows_reasons_and_no_numbers(
             assert p["result"] == {
                 "published": False,
                 "reason": "fewer than 5 responses",
+                "reason_code": "few",
                 "n": None,
                 "mean": None,
                 "mean_ci": None,

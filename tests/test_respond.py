@@ -12,8 +12,8 @@ from urllib.parse import urlencode
 import asyncpg
 import pytest
 
-from service.surveys.submission import submit_response
-from service.surveys.tokens import token_for
+from service.surveys.respond.submission import submit_response
+from service.surveys.respond.tokens import token_for
 from tests.conftest import TEST_SECRET, Org
 from tests.helpers_waves import close, full_answers, open_test_wave
 
@@ -335,7 +335,7 @@ async def test_tokens_never_reach_a_log_line(
     import structlog
 
     from service import errors, observe
-    from service.surveys import waves
+    from service.surveys.waves import lifecycle as waves
 
     captured = structlog.testing.CapturingLogger()
     for module in (observe, errors, waves):

@@ -110,9 +110,10 @@ async def test_skipped_and_out_of_range_answers_are_not_counted(
         {keys[0]: None, keys[1]: 99, keys[2]: "7"},
     )
     async with pool.acquire() as conn:
-        from service.surveys.waves import close_wave
+        from service.analytics.rollup import rollup_wave
+        from service.surveys.waves.lifecycle import close_wave
 
-        await close_wave(conn, org.id, wave_id)
+        await close_wave(conn, org.id, wave_id, after_close=rollup_wave)
     cells = await _cells(pool, wave_id)
     for key in keys[:3]:
         assert cells[(teams["Platform"], "team", "item", key)]["n"] == 6

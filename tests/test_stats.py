@@ -7,7 +7,7 @@ import random
 
 import pytest
 
-from service.analytics import stats
+from service.guard import stats
 
 # Published two-sided 95 % critical values of Student's t.
 KNOWN_T = {

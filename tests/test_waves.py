@@ -9,8 +9,8 @@ from typing import Any
 import asyncpg
 import pytest
 
-from service.surveys.tokens import token_for, token_hash
-from service.surveys.waves import open_wave
+from service.surveys.respond.tokens import token_for, token_hash
+from service.surveys.waves.lifecycle import open_wave
 from tests.conftest import TEST_SECRET, Org, make_org
 from tests.factories import make_people, make_pulse, make_team_tree
 from tests.helpers_waves import close, full_answers, open_test_wave
@@ -210,7 +210,7 @@ async def test_opening_over_http_nudges_delivery_once_committed(
 ) -> None:
     from redis.asyncio import Redis
 
-    from service.surveys.outbox import delivery_job_id
+    from service.surveys.delivery.outbox import delivery_job_id
 
     teams = await make_team_tree(pool, org.id, ["Ops"])
     await make_people(pool, org.id, teams["Ops"], 3)

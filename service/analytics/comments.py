@@ -11,8 +11,8 @@ from uuid import UUID
 
 import msgspec
 
+from .. import guard
 from ..errors import Conflict, NotFound
-from . import guard
 from .trends import Conn, Scope
 
 

@@ -10,8 +10,9 @@ import csv
 import io
 from collections.abc import Iterable
 
+from ..guard import Cell
 from .heatmap import Heatmap
-from .trends import Cell, TeamTrend
+from .trends import TeamTrend
 
 _CELL_COLUMNS = [
     "published",

@@ -6,10 +6,10 @@ from uuid import UUID
 
 import msgspec
 
+from .. import guard
 from ..errors import Conflict, NotFound
-from . import guard
-from .guard import Participation
-from .trends import Cell, Conn, Scope, aggregate_of, cell_from
+from ..guard import Cell, Participation, cell_from
+from .trends import Conn, Scope, aggregate_of
 
 
 class HeatmapRow(msgspec.Struct, frozen=True):
@@ -20,6 +20,7 @@ class HeatmapRow(msgspec.Struct, frozen=True):
     participation: Participation
     cells: dict[str, Cell]  # dimension -> cell
     reason: str | None = None
+    reason_code: guard.Code | None = None
 
 
 class Heatmap(msgspec.Struct, frozen=True):
@@ -123,6 +124,7 @@ async def wave_heatmap(
                 ),
                 cells=row_cells,
                 reason=None if isinstance(count, int) else count.reason,
+                reason_code=None if isinstance(count, int) else count.code,
             )
         )
     total = rows[0]["total"] if rows else 0

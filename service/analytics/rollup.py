@@ -20,7 +20,7 @@ from uuid import UUID
 
 import asyncpg
 
-from .guard import plan_wave, wave_tree
+from ..guard import plan_wave, wave_tree
 
 # The frozen tree as (ancestor, descendant) pairs, each team its own descendant; computed in
 # Python from `wave_teams` (one small read) and passed as two arrays.

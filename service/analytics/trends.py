@@ -15,49 +15,14 @@ import asyncpg
 import msgspec
 from asyncpg.pool import PoolConnectionProxy
 
+from .. import guard
 from ..errors import NotFound
-from . import guard, stats
-from .guard import Aggregate, Participation, Released, Withheld
+from ..guard import Aggregate, Cell, Participation, Released, Withheld, cell_from, stats
 
 # Anything that runs a query: a pool, a connection, or a pooled connection.
 Conn = asyncpg.Connection | asyncpg.Pool | PoolConnectionProxy
 Kind = Literal["dimension", "item"]
 Scope = Literal["team", "subtree"]
-NOT_ASKED = "not asked in this wave"
-
-
-class Cell(msgspec.Struct, frozen=True):
-    """One published-or-not number set: a team x wave x dimension (or item)."""
-
-    published: bool
-    reason: str | None = None
-    n: int | None = None
-    mean: float | None = None  # on the item scale, after reverse-keying
-    mean_ci: stats.Interval | None = None
-    score: float | None = None  # the same on 0-100
-    score_ci: stats.Interval | None = None
-    favourable_pct: float | None = None
-    favourable_ci: stats.Interval | None = None
-
-
-def cell_from(decision: Released | Withheld) -> Cell:
-    """Statistics of a released cell, or just the reason of a withheld one."""
-    if isinstance(decision, Withheld):
-        return Cell(published=False, reason=decision.reason)
-    a = decision.agg
-    m_ci = stats.mean_interval(a.n, a.sum_raw, a.sumsq_raw, lo=a.scale_min, hi=a.scale_max)
-    s_ci = stats.mean_interval(a.n, a.sum100, a.sumsq100, lo=0.0, hi=100.0)
-    f_ci = stats.wilson(a.favourable, a.n)
-    return Cell(
-        published=True,
-        n=a.n,
-        mean=round(a.sum_raw / a.n, 2),
-        mean_ci=stats.Interval(round(m_ci.low, 2), round(m_ci.high, 2)),
-        score=round(a.sum100 / a.n, 1),
-        score_ci=stats.Interval(round(s_ci.low, 1), round(s_ci.high, 1)),
-        favourable_pct=round(100 * a.favourable / a.n, 1),
-        favourable_ci=stats.Interval(round(100 * f_ci.low, 1), round(100 * f_ci.high, 1)),
-    )
 
 
 def aggregate_of(row: asyncpg.Record) -> Aggregate:
@@ -82,7 +47,10 @@ class WavePoint(msgspec.Struct, frozen=True):
     state: Literal["open", "closed"]
     respondents: int | None
     participation: Participation
+    # The wave's threshold: numbers of this wave rest on at least k respondents.
+    k: guard.Meta
     reason: str | None = None
+    reason_code: guard.Code | None = None
 
 
 class TrendPoint(msgspec.Struct, frozen=True):
@@ -201,7 +169,9 @@ async def team_trend(
                     cell_published=published,
                     wave_closed=True,
                 ),
+                k=w["k"],
                 reason=group.reason if isinstance(group, Withheld) else None,
+                reason_code=group.code if isinstance(group, Withheld) else None,
             )
         )
     for w in opened:
@@ -213,9 +183,11 @@ async def team_trend(
                 state="open",
                 respondents=None,
                 participation=guard.release_participation(
-                    0, 0, k=1, cell_published=False, wave_closed=False
+                    0, 0, k=w["k"], cell_published=False, wave_closed=False
                 ),
+                k=w["k"],
                 reason=guard.OPEN_REASON,
+                reason_code="open",
             )
         )
 
@@ -244,7 +216,11 @@ def _series(
     for w in closed:
         if key not in asked[w["id"]]:
             points.append(
-                TrendPoint(w["id"], w["opens_at"].date(), Cell(published=False, reason=NOT_ASKED))
+                TrendPoint(
+                    w["id"],
+                    w["opens_at"].date(),
+                    guard.withheld_cell("not_asked", guard.NOT_ASKED_REASON),
+                )
             )
             continue
         row = by_cell.get((w["id"], key))
@@ -276,7 +252,7 @@ def _series(
     for w in opened:
         points.append(
             TrendPoint(
-                w["id"], w["opens_at"].date(), Cell(published=False, reason=guard.OPEN_REASON)
+                w["id"], w["opens_at"].date(), guard.withheld_cell("open", guard.OPEN_REASON)
             )
         )
     return Series(

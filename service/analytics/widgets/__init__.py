@@ -8,6 +8,7 @@ the public /embed/v1/ routes, `data` gets every number from `analytics.trends.te
 from __future__ import annotations
 
 from .admin_api import WidgetTokenController
-from .embed import ROUTES as EMBED_ROUTES
+from .embed import badge, component_js, frame, trend_json
 
-ROUTES: list[object] = [WidgetTokenController, *EMBED_ROUTES]
+ADMIN: list[object] = [WidgetTokenController]
+EMBED: list[object] = [frame, trend_json, badge, component_js]

@@ -7,7 +7,6 @@ change and banded participation, and each hidden cell's reason in kind words.
 
 from __future__ import annotations
 
-import re
 from datetime import date
 from typing import cast
 
@@ -28,7 +27,6 @@ from .view import (
 )
 
 DEFAULT_K = 5
-_K_IN_REASON = re.compile(r"fewer than (\d+) ")
 _MONTHS = {
     "en": ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"),
     "nl": ("jan", "feb", "mrt", "apr", "mei", "jun", "jul", "aug", "sep", "okt", "nov", "dec"),
@@ -51,21 +49,15 @@ def wave_label(day: date, lang: Lang) -> str:
 
 
 def _k_of(trend: TeamTrend) -> int:
-    """k as the guard's own reasons state it ("fewer than 5 responses"); else the default."""
-    reasons = [w.reason for w in trend.waves] + [
-        p.result.reason for s in trend.series for p in s.points
-    ]
-    for reason in reasons:
-        match = _K_IN_REASON.match(reason or "")
-        if match:
-            return int(match.group(1))
-    return DEFAULT_K
+    """The threshold of the latest closed wave (the one the widget's words talk about)."""
+    closed = [w for w in trend.waves if w.state == "closed"]
+    return closed[-1].k if closed else DEFAULT_K
 
 
-def _kind_reason(reason: str | None, lang: Lang, k: int) -> str:
-    if reason and reason.startswith("hidden so that"):
+def _kind_reason(code: str | None, lang: Lang, k: int) -> str:
+    if code == "complement":
         return text(lang, "complement")
-    if reason and reason.startswith("not asked"):
+    if code == "not_asked":
         return text(lang, "not_asked")
     return text(lang, "few", k=k)
 
@@ -98,7 +90,7 @@ def view_from_trend(trend: TeamTrend, lang: Lang) -> WidgetView:
             change = last.change
             delta = round(last.delta) if last.delta is not None else None
         if last is not None and latest is None:
-            note = _kind_reason(last.result.reason, lang, k)
+            note = _kind_reason(last.result.reason_code, lang, k)
         dims.append(
             DimensionView(
                 key=series.key,
@@ -119,8 +111,7 @@ def view_from_trend(trend: TeamTrend, lang: Lang) -> WidgetView:
     if not closed:
         status, message = "not_published", text(lang, "not_published")
     elif not any(p.score is not None for d in dims for p in d.points):
-        latest_reason = closed[-1].reason
-        status, message = "suppressed", _kind_reason(latest_reason, lang, k)
+        status, message = "suppressed", _kind_reason(closed[-1].reason_code, lang, k)
     return WidgetView(
         team=trend.team_name,
         lang=lang,

@@ -303,6 +303,3 @@ async def component_js(request: Request[Any, Any, Any]) -> Response[bytes]:
     if not_modified(request, _JS_ETAG):
         return Response(b"", status_code=304, headers=headers)
     return Response(COMPONENT_JS, media_type="text/javascript", headers=headers)
-
-
-ROUTES = [frame, trend_json, badge, component_js]

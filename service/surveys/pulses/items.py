@@ -17,9 +17,9 @@ from litestar import Controller, get, post
 from litestar.datastructures import State
 from litestar.di import Provide
 
-from ..apidoc import problems
-from ..auth import Principal, provide_principal
-from ..errors import Conflict, InvalidInput, NotFound
+from ...apidoc import problems
+from ...auth import Principal, provide_principal
+from ...errors import Conflict, InvalidInput, NotFound
 from .bank import builtin_items
 
 KEY_PATTERN = r"^[a-z0-9][a-z0-9_.-]{1,63}$"

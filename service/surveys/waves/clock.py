@@ -20,9 +20,9 @@ from uuid import UUID
 import asyncpg
 import structlog
 
-from ..errors import CandorError
-from . import outbox
-from .delivery import DeliveryConfig
+from ...errors import CandorError
+from ..delivery import outbox
+from ..delivery.sender import DeliveryConfig
 
 log = structlog.get_logger("candor.scheduler")
 
@@ -34,7 +34,7 @@ REMINDER_CUTOFF = timedelta(hours=2)
 def following_wave_at(pulse: asyncpg.Record, now: datetime) -> datetime:
     """The pulse's first slot after `now` (SURVEYS-DIRECTORY's rule: missed slots are skipped,
     so a scheduler that was down opens one wave, not a burst)."""
-    from .pulses import next_wave_at
+    from ..pulses.store import next_wave_at
 
     return next_wave_at(pulse, now)
 
@@ -78,7 +78,7 @@ async def open_one_due_wave(
 
     Returns (org_id, wave_id or None when it could not open), or None when nothing is due.
     """
-    from .waves import open_wave
+    from .lifecycle import open_wave
 
     async with conn.transaction():
         pulse = await conn.fetchrow(_NEXT_DUE_PULSE, done)
@@ -173,7 +173,7 @@ async def queue_reminders(ctx: dict[str, Any]) -> int:
 
 async def close_due_waves(ctx: dict[str, Any]) -> int:
     """Cron: close every open wave whose deadline has passed; returns how many it closed."""
-    from .waves import close_wave
+    from .lifecycle import close_wave
 
     pool: Any = ctx["pool"]
     due = await pool.fetch(
@@ -185,7 +185,9 @@ async def close_due_waves(ctx: dict[str, Any]) -> int:
         async with pool.acquire() as conn:
             try:
                 async with conn.transaction():
-                    if await close_wave(conn, wave["org_id"], wave["id"]):
+                    if await close_wave(
+                        conn, wave["org_id"], wave["id"], after_close=ctx["after_close"]
+                    ):
                         closed += 1
                     await outbox.skip_pending_for_closed_wave(conn, wave["org_id"], wave["id"])
             except (CandorError, asyncpg.PostgresError) as exc:

@@ -8,6 +8,7 @@ API share them; the admin routes at the bottom add authentication and the delive
 from __future__ import annotations
 
 import uuid
+from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime, timedelta
 from typing import Any
 from uuid import UUID
@@ -19,13 +20,12 @@ from litestar import Controller, get, post
 from litestar.datastructures import State
 from litestar.di import Provide
 
-from ..analytics.rollup import rollup_wave
-from ..apidoc import problems
-from ..auth import Principal, provide_principal, visible_team_ids
-from ..errors import Conflict, NotFound, UnprocessableEntity
-from .outbox import kick_delivery
-from .pulses import items_for_wave
-from .tokens import token_for, token_hash
+from ...apidoc import problems
+from ...auth import Principal, provide_principal, visible_team_ids
+from ...errors import Conflict, NotFound, UnprocessableEntity
+from ..delivery.outbox import kick_delivery
+from ..pulses.store import items_for_wave
+from ..respond.tokens import token_for, token_hash
 
 log = structlog.get_logger("candor.waves")
 
@@ -91,7 +91,7 @@ async def open_wave(
     `secret` is SECRET_KEY (default: the service settings) from which token hashes are derived.
     """
     if secret is None:
-        from ..settings import get_settings
+        from ...settings import get_settings
 
         secret = get_settings().secret_key
     async with conn.transaction():
@@ -172,11 +172,19 @@ UPDATE invitations SET responded = responded WHERE org_id = $1 AND wave_id = $2
 """
 
 
-async def close_wave(conn: asyncpg.Connection, org_id: UUID, wave_id: UUID) -> bool:
+# What else happens in the closing transaction (the analytics rollup). The surveys slice does
+# not know analytics: the app and the worker pass it in where they are assembled.
+AfterClose = Callable[[asyncpg.Connection, UUID, UUID], Awaitable[None]]
+
+
+async def close_wave(
+    conn: asyncpg.Connection, org_id: UUID, wave_id: UUID, *, after_close: AfterClose
+) -> bool:
     """Close an open wave in the caller's transaction; False when it was already closed.
 
     The wave row is locked FOR UPDATE first: a submit holds FOR KEY SHARE on it while it
-    writes, so no ballot can land after the box was emptied.
+    writes, so no ballot can land after the box was emptied. `after_close` runs last, in the
+    same transaction, so results exist exactly when the wave is closed.
     """
     async with conn.transaction():
         state = await conn.fetchval(
@@ -197,7 +205,7 @@ async def close_wave(conn: asyncpg.Connection, org_id: UUID, wave_id: UUID) -> b
             org_id,
             wave_id,
         )
-        await rollup_wave(conn, org_id, wave_id)
+        await after_close(conn, org_id, wave_id)
     return True
 
 
@@ -386,7 +394,7 @@ class WaveController(Controller):
     async def close_now(self, state: State, who: Principal, wave_id: UUID) -> WaveOut:
         who.require_admin()
         async with state.pool.acquire() as conn:
-            await close_wave(conn, who.org_id, wave_id)
+            await close_wave(conn, who.org_id, wave_id, after_close=state.after_close)
             row = await conn.fetchrow(
                 f"SELECT {_WAVE_COLUMNS} FROM waves WHERE org_id = $1 AND id = $2",
                 who.org_id,

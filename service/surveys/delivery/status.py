@@ -19,10 +19,9 @@ from litestar import Controller, get
 from litestar.datastructures import State
 from litestar.di import Provide
 
-from ..analytics.guard import release_participation
-from ..auth import Principal, provide_principal, visible_team_ids
-from ..errors import NotFound
-from . import optout
+from ...auth import Principal, provide_principal, visible_team_ids
+from ...errors import NotFound
+from ...guard import release_participation
 
 FAILURE_LIST_LIMIT = 1000
 
@@ -181,7 +180,3 @@ class DeliveryStatusController(Controller):
             if who.is_admin:
                 return await admin_status(conn, who.org_id, wave)
             return await leader_status(conn, who, wave)
-
-
-# The opt-out pages ride along: both are the delivery domain's routes, mounted with one line.
-ROUTES = [DeliveryStatusController, *optout.ROUTES]

@@ -19,9 +19,9 @@ from litestar.datastructures import State
 from litestar.di import Provide
 from litestar.params import Parameter
 
-from ..auth import Principal, provide_principal, visible_team_ids
-from ..errors import NotFound
-from .pulse_rules import validate_pulse
+from ...auth import Principal, provide_principal, visible_team_ids
+from ...errors import NotFound
+from .rules import validate_pulse
 from .schedule import items_for_wave, next_wave_at
 
 __all__ = ["ROUTES", "PulseIn", "PulseOut", "items_for_wave", "next_wave_at"]

@@ -15,7 +15,7 @@ from uuid import UUID
 import asyncpg
 import msgspec
 
-ITEMS_DIR = Path(__file__).resolve().parent / "items"
+ITEMS_DIR = Path(__file__).resolve().parent / "item_bank"
 LOCALES = ("en", "nl")
 
 

@@ -21,8 +21,8 @@ from litestar import get, post
 from litestar.datastructures import State
 from litestar.response import Template
 
-from ..apidoc import pages
-from ..ratelimit import RESPOND, limited
+from ...apidoc import pages
+from ...ratelimit import RESPOND, limited
 
 _DOMAIN = b"candor-optout:"
 _MAC_BYTES = 16

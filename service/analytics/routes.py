@@ -217,4 +217,4 @@ class LeaderController(Controller):
             )
 
 
-ROUTES: list[Any] = [LeaderController]
+LEADER: list[Any] = [LeaderController]

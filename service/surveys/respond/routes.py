@@ -22,9 +22,9 @@ from litestar import Request, Response, get, post
 from litestar.datastructures import State
 from litestar.response import Template
 
-from ..apidoc import pages, problems
-from ..errors import CandorError, Gone, InvalidInput, NotFound, UnprocessableEntity
-from ..ratelimit import RESPOND, limited
+from ...apidoc import pages, problems
+from ...errors import CandorError, Gone, InvalidInput, NotFound, UnprocessableEntity
+from ...ratelimit import RESPOND, limited
 from . import i18n
 from .submission import (
     COMMENT_MAX,
@@ -330,4 +330,5 @@ async def respond_json(
     return Response(RespondOut(), status_code=201, headers=NO_STORE)
 
 
-ROUTES: list[Any] = [respond_page, respond_submit, respond_json, respond_css]
+PAGES: list[Any] = [respond_page, respond_submit, respond_css]
+API: list[Any] = [respond_json]

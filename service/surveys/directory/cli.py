@@ -42,8 +42,8 @@ def cmd_import(args: argparse.Namespace, settings: Any) -> None:
     from rich.console import Console
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
-    from ..cli import CliError, _with_db
-    from ..errors import CandorError
+    from ...bootstrap import CliError, with_db
+    from ...errors import CandorError
     from .importer import MAX_IMPORT_BYTES, ImportReport, import_people
 
     path: Path = args.file
@@ -86,7 +86,7 @@ def cmd_import(args: argparse.Namespace, settings: Any) -> None:
             )
 
     try:
-        result: ImportReport = _with_db(settings, go)
+        result: ImportReport = with_db(settings, go)
     except CandorError as exc:
         for e in exc.errors or []:
             where = f"line {e['line']}" + (f", {e['column']}" if e.get("column") else "")

@@ -34,7 +34,7 @@ import aiosmtplib
 import asyncpg
 import structlog
 
-from ..settings import Settings, SettingsError
+from ...settings import Settings, SettingsError
 from . import outbox
 from .mail import InvalidAddress, OutgoingMail, build_message, mail_domain
 from .outbox import OutboxItem

@@ -17,10 +17,10 @@ from litestar import Controller, get, patch, post
 from litestar.datastructures import State
 from litestar.di import Provide
 
-from ..apidoc import problems
-from ..auth import Principal, provide_principal, require_team_in_scope
-from ..errors import Conflict, NotFound
-from .directory import Email, Limit, Locale, Name, Offset, require_live_team
+from ...apidoc import problems
+from ...auth import Principal, provide_principal, require_team_in_scope
+from ...errors import Conflict, NotFound
+from .teams import Email, Limit, Locale, Name, Offset, require_live_team
 
 
 class PersonIn(msgspec.Struct, forbid_unknown_fields=True, frozen=True):

@@ -1,15 +1,11 @@
-"""The anonymity guard: the one place that decides which numbers may leave the service.
+"""Planning, once per closed wave: which cells are hidden, and why (as a code).
 
-Two halves, both pure functions over plain data:
-
-* `plan_wave()` runs once when a wave closes, over the wave's whole frozen team tree. It decides
-  which cells are hidden: fewer than k respondents ("few"), or hidden as a complement so that a
-  small cell cannot be worked out by subtracting published cells from a published total
-  ("complement"). The decision is stored with the rollup, so every view (trend, heatmap, CSV,
-  widgets, any key's scope) hides the same cells and cross-view differencing finds nothing.
-* `release_*()` runs on every read. It re-checks the stored decision, k and the wave's state and
-  hands out numbers only through `Released`; a withheld cell carries only a reason a leader can
-  read, never its n.
+`plan_wave()` runs when a wave closes, over the wave's whole frozen team tree. It decides which
+cells are hidden: fewer than k respondents ("few"), or hidden as a complement so that a small
+cell cannot be worked out by subtracting published cells from a published total
+("complement"). The decision is stored with the rollup, so every view (trend, heatmap, CSV,
+widgets, console pages, any key's scope) hides the same cells and cross-view differencing finds
+nothing.
 
 The tree of cells: for a team with children, its 'subtree' cell is the sum of its own 'team'
 cell and its children's 'subtree' cells. A team without children has one cell (its 'team' and
@@ -26,33 +22,11 @@ from uuid import UUID
 
 import msgspec
 
-Code = Literal["few", "complement"]
+from .codes import PlanCode as Code
+
 Scope = Literal["team", "subtree"]
 GroupKey = tuple[UUID, Scope]
 K = TypeVar("K", bound=Hashable)
-
-COMPLEMENT_REASON = "hidden so that a smaller team cannot be worked out by subtraction"
-OPEN_REASON = "wave still open"
-
-
-def few_reason(k: int) -> str:
-    return f"fewer than {k} responses"
-
-
-def reason_for(code: str, k: int) -> str:
-    """The words a leader reads next to a hidden cell."""
-    if code == "few":
-        return few_reason(k)
-    if code == "complement":
-        return COMPLEMENT_REASON
-    if code == "open":
-        return OPEN_REASON
-    # An unknown code is treated as hidden; the wording stays generic rather than leaking.
-    return "hidden to protect anonymity"
-
-
-# ---------------------------------------------------------------------------------------------
-# Planning: which cells of a closed wave are hidden (runs once, at close)
 
 
 def suppress(
@@ -214,119 +188,3 @@ def plan_wave(
             if c in m_hidden:
                 cells[(measure, g)] = m_hidden[c]
     return WavePlan(groups, comments, cells)
-
-
-# ---------------------------------------------------------------------------------------------
-# Release: every read passes its rows through these
-
-
-class Aggregate(msgspec.Struct, frozen=True):
-    """A cell's raw aggregates as stored by the rollup."""
-
-    n: int
-    sum_raw: float
-    sumsq_raw: float
-    sum100: float
-    sumsq100: float
-    favourable: int
-    scale_min: int
-    scale_max: int
-
-
-class Released(msgspec.Struct, frozen=True):
-    """Aggregates the guard let through; the only input the statistics are computed from."""
-
-    agg: Aggregate
-
-
-class Withheld(msgspec.Struct, frozen=True):
-    reason: str
-
-
-def release_cell(
-    agg: Aggregate | None, hidden_code: str | None, *, k: int, wave_closed: bool
-) -> Released | Withheld:
-    """Let a cell's numbers out only for a closed wave, an unhidden cell and n >= k."""
-    if not wave_closed:
-        return Withheld(OPEN_REASON)
-    if agg is None:
-        # No rollup row (nobody answered it): indistinguishable from too few responses.
-        return Withheld(few_reason(k))
-    if hidden_code is not None:
-        return Withheld(reason_for(hidden_code, k))
-    if agg.n < k:
-        # Defence in depth: a stored decision can never publish a cell below k.
-        return Withheld(few_reason(k))
-    return Released(agg)
-
-
-def release_count(n: int, hidden_code: str | None, *, k: int, wave_closed: bool) -> int | Withheld:
-    """A group's respondent count, under the same rules as its cells."""
-    if not wave_closed:
-        return Withheld(OPEN_REASON)
-    if hidden_code is not None:
-        return Withheld(reason_for(hidden_code, k))
-    if n < k:
-        return Withheld(few_reason(k))
-    return n
-
-
-class Participation(msgspec.Struct, frozen=True):
-    rate_pct: int | None  # rounded to 5 points
-    band: str | None  # "low" (< 40 %), "moderate" (40-69 %), "high" (>= 70 %)
-    reason: str | None = None
-
-
-def release_participation(
-    invited: int, responded: int, *, k: int, cell_published: bool, wave_closed: bool
-) -> Participation:
-    """A participation rate only for groups of at least k invitees whose numbers are published.
-
-    A rate next to a hidden cell would let a reader multiply it back into a count below k, so
-    participation follows the cell's fate as well as the invitee rule.
-    """
-    if not wave_closed:
-        return Participation(None, None, OPEN_REASON)
-    if invited < k:
-        return Participation(None, None, f"fewer than {k} people invited")
-    if not cell_published:
-        return Participation(None, None, "shown only where the results are shown")
-    rate = 100.0 * min(responded, invited) / invited
-    rounded = int(5 * round(rate / 5))
-    return Participation(rounded, participation_band(rounded))
-
-
-def participation_band(rate_pct: float) -> str:
-    if rate_pct >= 70:
-        return "high"
-    if rate_pct >= 40:
-        return "moderate"
-    return "low"
-
-
-def comments_reason(code: str | None, *, comment_k: int) -> str | None:
-    """Why comments of a group are not shown (None = they may be shown)."""
-    if code is None:
-        return None
-    if code == "complement":
-        return COMPLEMENT_REASON
-    return f"comments are shown only for groups of at least {comment_k} responses"
-
-
-def release_comments(
-    bodies: Sequence[str],
-    group_n: int,
-    comments_hidden: str | None,
-    *,
-    comment_k: int,
-    wave_closed: bool,
-) -> list[str] | Withheld:
-    """Comment texts only (no ids, no dates), for a closed wave and a large enough group."""
-    if not wave_closed:
-        return Withheld(OPEN_REASON)
-    reason = comments_reason(comments_hidden, comment_k=comment_k)
-    if reason is None and group_n < comment_k:
-        reason = comments_reason("few", comment_k=comment_k)
-    if reason is not None:
-        return Withheld(reason)
-    return list(bodies)

@@ -32,11 +32,11 @@ from litestar import Controller, Request, post
 from litestar.datastructures import State
 from litestar.di import Provide
 
-from ..apidoc import problems
-from ..auth import Principal, provide_principal
-from ..errors import CandorError, Conflict, PayloadTooLarge
-from .directory import lock_directory
+from ...apidoc import problems
+from ...auth import Principal, provide_principal
+from ...errors import CandorError, Conflict, PayloadTooLarge
 from .people_csv import TEAM_ID, ProgressFn, Row, RowErrors, parse_people_csv
+from .teams import lock_directory
 
 MAX_IMPORT_BYTES = 16 * 1024 * 1024
 

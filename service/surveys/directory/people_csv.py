@@ -16,8 +16,8 @@ from dataclasses import dataclass
 from typing import Any
 from uuid import UUID
 
-from ..errors import PayloadTooLarge, UnprocessableEntity
-from .directory import EMAIL_PATTERN
+from ...errors import PayloadTooLarge, UnprocessableEntity
+from .teams import EMAIL_PATTERN
 
 MAX_ROWS = 100_000
 MAX_ERRORS_LISTED = 1000

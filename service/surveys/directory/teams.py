@@ -19,9 +19,9 @@ from litestar.datastructures import State
 from litestar.di import Provide
 from litestar.params import Parameter
 
-from ..apidoc import problems
-from ..auth import Principal, provide_principal, require_team_in_scope, visible_team_ids
-from ..errors import Conflict, InvalidInput, NotFound
+from ...apidoc import problems
+from ...auth import Principal, provide_principal, require_team_in_scope, visible_team_ids
+from ...errors import Conflict, InvalidInput, NotFound
 
 Name = Annotated[str, msgspec.Meta(min_length=1, max_length=200, pattern=r"\S")]
 # Deliberately loose: one @, no spaces, a dot in the domain. Deliverability is the mail

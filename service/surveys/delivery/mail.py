@@ -24,7 +24,7 @@ import msgspec
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
 from markupsafe import escape
 
-from ..settings import Settings
+from ...settings import Settings
 from .optout import optout_token
 from .outbox import OutboxItem
 
@@ -92,7 +92,7 @@ def mail_domain(settings: Settings) -> str:
 
 
 def respondent_link(settings: Settings, invitation_id: object) -> str:
-    from .tokens import token_for
+    from ..respond.tokens import token_for
 
     return f"{settings.public_base_url}/s/{token_for(settings.secret_key, invitation_id)}"  # type: ignore[arg-type]
 

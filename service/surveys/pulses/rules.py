@@ -14,7 +14,7 @@ from uuid import UUID
 
 import asyncpg
 
-from ..errors import InvalidInput
+from ...errors import InvalidInput
 from .schedule import cadence_days
 
 DEFAULT_REMINDERS = (3, 5)

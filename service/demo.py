@@ -19,10 +19,11 @@ from uuid import UUID
 
 import asyncpg
 
-from ..orgs import create_org
-from ..settings import Settings
-from ..surveys.bank import builtin_items, install_builtin_items
-from ..surveys.waves import close_wave, open_wave
+from .analytics.rollup import rollup_wave
+from .orgs import create_org
+from .settings import Settings
+from .surveys.pulses.bank import builtin_items, install_builtin_items
+from .surveys.waves.lifecycle import close_wave, open_wave
 
 DEMO_ORG = "Demo Co"
 WAVES = 8
@@ -179,4 +180,4 @@ async def _demo_wave(
         org_id,
         wave_id,
     )
-    await close_wave(conn, org_id, wave_id)
+    await close_wave(conn, org_id, wave_id, after_close=rollup_wave)

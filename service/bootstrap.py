@@ -1,0 +1,86 @@
+"""What every command needs before it can work: a reachable database, migrated.
+
+`candor` subcommands, `candor dev` and the surveys' import command share these, so none of them
+imports another's internals. A failure is a `CliError`: one line, no traceback.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Callable, Coroutine
+from contextlib import AbstractContextManager, nullcontext
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
+
+from .settings import Settings
+
+
+class CliError(Exception):
+    """A failure explained in one line."""
+
+
+def describe_dsn(dsn: str) -> str:
+    """Where a DSN points, without user or password."""
+    parts = urlsplit(dsn)
+    if parts.hostname:
+        return f"{parts.hostname}:{parts.port or 5432}{parts.path}"
+    return f"local socket{parts.path}"
+
+
+async def connect_checked(dsn: str, timeout: float = 5.0) -> Any:
+    from .db import connect
+
+    try:
+        return await asyncio.wait_for(connect(dsn), timeout)
+    except (OSError, TimeoutError) as exc:
+        raise CliError(
+            f"cannot reach PostgreSQL at {describe_dsn(dsn)} ({type(exc).__name__})"
+        ) from None
+    except Exception as exc:  # asyncpg's auth / missing database errors
+        raise CliError(f"cannot connect to PostgreSQL at {describe_dsn(dsn)}: {exc}") from None
+
+
+def database(settings: Settings) -> AbstractContextManager[str]:
+    """The configured DATABASE_URL, or the embedded server in the data folder."""
+    if settings.database_url:
+        return nullcontext(settings.database_url)
+    from .embedded import EmbeddedError, EmbeddedPostgres
+
+    class _Embedded:
+        def __enter__(self) -> str:
+            self.pg = EmbeddedPostgres(Path(settings.data_dir))
+            try:
+                return self.pg.start()
+            except EmbeddedError as exc:
+                raise CliError(str(exc)) from None
+
+        def __exit__(self, *exc: object) -> None:
+            self.pg.stop()
+
+    return _Embedded()
+
+
+async def run_migrations(dsn: str) -> list[str]:
+    from .migrate import MigrationError, migrate
+
+    conn = await connect_checked(dsn)
+    try:
+        return await migrate(conn)
+    except MigrationError as exc:
+        raise CliError(f"migration refused: {exc}") from None
+    finally:
+        await conn.close()
+
+
+def with_db(settings: Settings, fn: Callable[[Any], Coroutine[Any, Any, Any]]) -> Any:
+    async def run(dsn: str) -> Any:
+        await run_migrations(dsn)
+        conn = await connect_checked(dsn)
+        try:
+            return await fn(conn)
+        finally:
+            await conn.close()
+
+    with database(settings) as dsn:
+        return asyncio.run(run(dsn))

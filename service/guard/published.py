@@ -1,0 +1,73 @@
+"""What a published cell looks like, built only from a guard decision; and the number markers.
+
+`cell_from()` turns `Released | Withheld` into a `Cell`: the statistics of a released cell, or
+only the code and words of a withheld one. Every Struct defined in `service.guard` is a guard
+result. A number in any other Struct that a leader-facing route returns must say what it is,
+with one of the markers below; tests/test_guard_is_the_only_way_out.py walks every route's
+return type and fails on a bare number.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+import msgspec
+
+from . import stats
+from .codes import Code
+from .release import Released, Withheld
+
+# A number computed from guard results only (e.g. a published score rounded for a widget).
+DERIVED = msgspec.Meta(extra={"candor_number": "derived from a guard result"})
+# A number that says nothing about respondents: paging, thresholds, scale ends, sequence numbers.
+NOT_ABOUT_PEOPLE = msgspec.Meta(extra={"candor_number": "not about respondents"})
+# A number only admins may see, filled through `admin_only()`; None for everyone else.
+ADMIN_ONLY = msgspec.Meta(extra={"candor_number": "admin only"})
+
+MARKERS = (DERIVED, NOT_ABOUT_PEOPLE, ADMIN_ONLY)
+Meta = Annotated[int, NOT_ABOUT_PEOPLE]  # e.g. `limit: guard.Meta`
+AdminCount = Annotated[int | None, ADMIN_ONLY]
+
+
+def admin_only(is_admin: bool, value: Any) -> Any:
+    """The one path by which an admin-only number reaches a response: None unless admin."""
+    return value if is_admin else None
+
+
+class Cell(msgspec.Struct, frozen=True):
+    """One published-or-not number set: a group x wave x dimension (or item)."""
+
+    published: bool
+    reason: str | None = None
+    reason_code: Code | None = None
+    n: int | None = None
+    mean: float | None = None  # on the item scale, after reverse-keying
+    mean_ci: stats.Interval | None = None
+    score: float | None = None  # the same on 0-100
+    score_ci: stats.Interval | None = None
+    favourable_pct: float | None = None
+    favourable_ci: stats.Interval | None = None
+
+
+def cell_from(decision: Released | Withheld) -> Cell:
+    """Statistics of a released cell, or just the reason of a withheld one."""
+    if isinstance(decision, Withheld):
+        return Cell(published=False, reason=decision.reason, reason_code=decision.code)
+    a = decision.agg
+    m_ci = stats.mean_interval(a.n, a.sum_raw, a.sumsq_raw, lo=a.scale_min, hi=a.scale_max)
+    s_ci = stats.mean_interval(a.n, a.sum100, a.sumsq100, lo=0.0, hi=100.0)
+    f_ci = stats.wilson(a.favourable, a.n)
+    return Cell(
+        published=True,
+        n=a.n,
+        mean=round(a.sum_raw / a.n, 2),
+        mean_ci=stats.Interval(round(m_ci.low, 2), round(m_ci.high, 2)),
+        score=round(a.sum100 / a.n, 1),
+        score_ci=stats.Interval(round(s_ci.low, 1), round(s_ci.high, 1)),
+        favourable_pct=round(100 * a.favourable / a.n, 1),
+        favourable_ci=stats.Interval(round(100 * f_ci.low, 1), round(100 * f_ci.high, 1)),
+    )
+
+
+def withheld_cell(code: Code, reason: str) -> Cell:
+    return Cell(published=False, reason=reason, reason_code=code)

@@ -1,0 +1,135 @@
+"""Release, on every read: a stored cell's numbers leave only as `Released`, or as `Withheld`.
+
+`release_*()` re-checks the plan stored at close, k and the wave's state. A withheld value
+carries a code and words, never its n. Everything a leader, a widget viewer or a console page
+sees is built from these results (see `published.py`).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import msgspec
+
+from .codes import Code, comments_reason_for, reason_for
+
+
+class Aggregate(msgspec.Struct, frozen=True):
+    """A cell's raw aggregates as stored by the rollup."""
+
+    n: int
+    sum_raw: float
+    sumsq_raw: float
+    sum100: float
+    sumsq100: float
+    favourable: int
+    scale_min: int
+    scale_max: int
+
+
+class Released(msgspec.Struct, frozen=True):
+    """Aggregates the guard let through; the only input the statistics are computed from."""
+
+    agg: Aggregate
+
+
+class Withheld(msgspec.Struct, frozen=True):
+    """A value that is not shown: why, as a code for programs and as words for people."""
+
+    code: Code
+    reason: str
+
+
+def withheld(code: Code, k: int) -> Withheld:
+    return Withheld(code, reason_for(code, k))
+
+
+def release_cell(
+    agg: Aggregate | None, hidden_code: str | None, *, k: int, wave_closed: bool
+) -> Released | Withheld:
+    """Let a cell's numbers out only for a closed wave, an unhidden cell and n >= k."""
+    if not wave_closed:
+        return withheld("open", k)
+    if agg is None:
+        # No rollup row (nobody answered it): indistinguishable from too few responses.
+        return withheld("few", k)
+    if hidden_code is not None:
+        return _stored(hidden_code, k)
+    if agg.n < k:
+        # Defence in depth: a stored decision can never publish a cell below k.
+        return withheld("few", k)
+    return Released(agg)
+
+
+def release_count(n: int, hidden_code: str | None, *, k: int, wave_closed: bool) -> int | Withheld:
+    """A group's respondent count, under the same rules as its cells."""
+    if not wave_closed:
+        return withheld("open", k)
+    if hidden_code is not None:
+        return _stored(hidden_code, k)
+    if n < k:
+        return withheld("few", k)
+    return n
+
+
+def _stored(code: str, k: int) -> Withheld:
+    # A stored code the reader does not know still hides the cell, with generic words.
+    known: Code = "complement" if code == "complement" else "few"
+    return Withheld(known, reason_for(code, k))
+
+
+class Participation(msgspec.Struct, frozen=True):
+    rate_pct: int | None  # rounded to 5 points
+    band: str | None  # "low" (< 40 %), "moderate" (40-69 %), "high" (>= 70 %)
+    reason: str | None = None
+    reason_code: Code | None = None
+
+
+def _no_rate(code: Code, k: int) -> Participation:
+    return Participation(None, None, reason_for(code, k), code)
+
+
+def release_participation(
+    invited: int, responded: int, *, k: int, cell_published: bool, wave_closed: bool
+) -> Participation:
+    """A participation rate only for groups of at least k invitees whose numbers are published.
+
+    A rate next to a hidden cell would let a reader multiply it back into a count below k, so
+    participation follows the cell's fate as well as the invitee rule.
+    """
+    if not wave_closed:
+        return _no_rate("open", k)
+    if invited < k:
+        return _no_rate("invitees", k)
+    if not cell_published:
+        return _no_rate("unpublished", k)
+    rate = 100.0 * min(responded, invited) / invited
+    rounded = int(5 * round(rate / 5))
+    return Participation(rounded, participation_band(rounded))
+
+
+def participation_band(rate_pct: float) -> str:
+    if rate_pct >= 70:
+        return "high"
+    if rate_pct >= 40:
+        return "moderate"
+    return "low"
+
+
+def release_comments(
+    bodies: Sequence[str],
+    group_n: int,
+    comments_hidden: str | None,
+    *,
+    comment_k: int,
+    wave_closed: bool,
+) -> list[str] | Withheld:
+    """Comment texts only (no ids, no dates), for a closed wave and a large enough group."""
+    if not wave_closed:
+        return withheld("open", comment_k)
+    if comments_hidden is not None:
+        code: Code = "complement" if comments_hidden == "complement" else "few"
+        return Withheld(code, comments_reason_for(code, comment_k))
+    if group_n < comment_k:
+        return Withheld("few", comments_reason_for("few", comment_k))
+    return list(bodies)
