@@ -11,6 +11,7 @@ from litestar import Controller, delete, get, post
 from litestar.datastructures import State
 from litestar.di import Provide
 
+from . import queries
 from .auth import Principal, Role, create_key, provide_principal
 from .errors import InvalidInput, NotFound
 
@@ -52,21 +53,13 @@ class AdminController(Controller):
 
     @get("/org", summary="The caller's org")
     async def org(self, state: State, who: Principal) -> OrgOut:
-        row = await state.pool.fetchrow(
-            "SELECT id, name, created_at FROM orgs WHERE id = $1", who.org_id
-        )
+        row = await state.pool.fetchrow(queries.ORG, who.org_id)
         return OrgOut(**dict(row))
 
     @get("/keys", summary="List API keys (admin)")
     async def list_keys(self, state: State, who: Principal) -> list[KeyOut]:
         who.require_admin()
-        rows = await state.pool.fetch(
-            """
-            SELECT id, name, prefix, role, scope_team_ids, created_at, revoked_at
-            FROM api_keys WHERE org_id = $1 ORDER BY created_at, id
-            """,
-            who.org_id,
-        )
+        rows = await state.pool.fetch(queries.LIST_KEYS, who.org_id)
         return [KeyOut(**dict(r)) for r in rows]
 
     @post("/keys", summary="Create an API key (admin); the key is returned once")
@@ -79,7 +72,7 @@ class AdminController(Controller):
         async with state.pool.acquire() as conn, conn.transaction():
             if data.scope_team_ids:
                 found = await conn.fetchval(
-                    "SELECT count(*) FROM teams WHERE org_id = $1 AND id = ANY($2::uuid[])",
+                    queries.COUNT_TEAMS_OF_ORG,
                     who.org_id,
                     data.scope_team_ids,
                 )
@@ -94,10 +87,7 @@ class AdminController(Controller):
     async def revoke(self, state: State, who: Principal, key_id: UUID) -> None:
         who.require_admin()
         done = await state.pool.fetchval(
-            """
-            UPDATE api_keys SET revoked_at = coalesce(revoked_at, now())
-            WHERE org_id = $1 AND id = $2 RETURNING true
-            """,
+            queries.REVOKE_KEY,
             who.org_id,
             key_id,
         )

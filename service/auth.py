@@ -18,6 +18,7 @@ import msgspec
 from litestar import Request
 from litestar.datastructures import State
 
+from . import queries
 from .errors import NotFound, Unauthorized
 
 Role = Literal["admin", "leader"]
@@ -60,19 +61,12 @@ def _bearer(request: Request[Any, Any, Any]) -> str:
     return value
 
 
-_LOOKUP = """
-SELECT org_id, id, role, scope_team_ids
-FROM api_keys
-WHERE key_hash = $1 AND revoked_at IS NULL
-"""
-
-
 async def authenticate(pool: asyncpg.Pool, key: str) -> Principal:
     if not key.startswith(KEY_PREFIX) or len(key) > 100:
         raise Unauthorized(
             "The API key is not valid.", headers={"WWW-Authenticate": 'Bearer realm="candor"'}
         )
-    row = await pool.fetchrow(_LOOKUP, hash_secret(key))
+    row = await pool.fetchrow(queries.KEY_BY_HASH, hash_secret(key))
     if row is None:
         raise Unauthorized(
             "The API key is not valid.", headers={"WWW-Authenticate": 'Bearer realm="candor"'}
@@ -104,11 +98,7 @@ async def create_key(
     """Store a new key and return (key id, the key itself — shown once, never again)."""
     key = new_key()
     key_id = await conn.fetchval(
-        """
-        INSERT INTO api_keys (org_id, name, prefix, key_hash, role, scope_team_ids)
-        VALUES ($1, $2, $3, $4, $5, $6)
-        RETURNING id
-        """,
+        queries.INSERT_KEY,
         org_id,
         name,
         key[:12],
@@ -119,22 +109,12 @@ async def create_key(
     return key_id, key
 
 
-_VISIBLE_TEAMS = """
-WITH RECURSIVE visible AS (
-    SELECT id FROM teams WHERE org_id = $1 AND id = ANY($2::uuid[])
-    UNION
-    SELECT t.id FROM teams t JOIN visible v ON t.parent_id = v.id WHERE t.org_id = $1
-)
-SELECT id FROM visible
-"""
-
-
 async def visible_team_ids(conn: asyncpg.Connection | asyncpg.Pool, who: Principal) -> set[UUID]:
     """Every team id the caller may see (for admins: every team of the org)."""
     if who.is_admin:
-        rows = await conn.fetch("SELECT id FROM teams WHERE org_id = $1", who.org_id)
+        rows = await conn.fetch(queries.ALL_TEAMS, who.org_id)
     else:
-        rows = await conn.fetch(_VISIBLE_TEAMS, who.org_id, list(who.scope_team_ids))
+        rows = await conn.fetch(queries.VISIBLE_TEAMS, who.org_id, list(who.scope_team_ids))
     return {r["id"] for r in rows}
 
 
@@ -143,12 +123,10 @@ async def require_team_in_scope(
 ) -> None:
     """404 unless the team exists in the caller's org and scope (the two are indistinguishable)."""
     if who.is_admin:
-        found = await conn.fetchval(
-            "SELECT true FROM teams WHERE org_id = $1 AND id = $2", who.org_id, team_id
-        )
+        found = await conn.fetchval(queries.TEAM_EXISTS, who.org_id, team_id)
     else:
         found = await conn.fetchval(
-            f"SELECT true FROM ({_VISIBLE_TEAMS}) v WHERE v.id = $3",
+            queries.TEAM_VISIBLE,
             who.org_id,
             list(who.scope_team_ids),
             team_id,

@@ -19,6 +19,7 @@ from uuid import UUID
 
 import asyncpg
 
+from . import queries
 from .analytics.rollup import rollup_wave
 from .orgs import create_org
 from .settings import Settings
@@ -56,15 +57,15 @@ DEMO_COMMENTS = (
 async def seed_demo(conn: asyncpg.Connection, folder: Path, settings: Settings) -> dict[str, Any]:
     """Create the demo org on first run; return its name and admin key (kept in the data folder)."""
     key_file = folder / "demo_admin_key"
-    org_id = await conn.fetchval("SELECT id FROM orgs WHERE name = $1", DEMO_ORG)
+    org_id = await conn.fetchval(queries.ORG_BY_NAME, DEMO_ORG)
     if org_id is None or not key_file.exists():
         async with conn.transaction():
             if org_id is not None:
-                await conn.execute("DELETE FROM orgs WHERE id = $1", org_id)
+                await conn.execute(queries.DELETE_ORG, org_id)
             org_id, key = await create_org(conn, DEMO_ORG, setup=[install_builtin_items])
         key_file.write_text(key)
         key_file.chmod(0o600)
-    if not await conn.fetchval("SELECT EXISTS (SELECT 1 FROM waves WHERE org_id = $1)", org_id):
+    if not await conn.fetchval(queries.ORG_HAS_WAVES, org_id):
         await seed_history(conn, org_id, settings.secret_key)
     return {"org_id": str(org_id), "org_name": DEMO_ORG, "admin_key": key_file.read_text().strip()}
 
@@ -80,14 +81,14 @@ async def seed_history(
         ids: dict[str, UUID] = {}
         for name, (parent, size, _, _) in DEMO_TEAMS.items():
             ids[name] = await conn.fetchval(
-                "INSERT INTO teams (org_id, parent_id, name) VALUES ($1, $2, $3) RETURNING id",
+                queries.DEMO_TEAM,
                 org_id,
                 ids[parent] if parent else None,
                 name,
             )
             slug = name.lower().replace(" ", "-")
             await conn.executemany(
-                "INSERT INTO people (org_id, email, display_name, team_id) VALUES ($1, $2, $3, $4)",
+                queries.DEMO_PERSON,
                 [
                     (org_id, f"{slug}-{i + 1}@demo.example", f"{name} member {i + 1}", ids[name])
                     for i in range(size)
@@ -96,14 +97,7 @@ async def seed_history(
         core = [i.key for i in builtin_items() if i.core]
         rotating = [i.key for i in builtin_items() if not i.core]
         pulse_id: UUID = await conn.fetchval(
-            """
-            INSERT INTO pulses (org_id, name, team_ids, core_items, rotating_items,
-                                items_per_wave, cadence, cadence_weeks, open_days, k, comment_k,
-                                starts_at, next_wave_at)
-            VALUES ($1, 'Fortnightly team pulse', $2, $3, $4, $5, 'every_n_weeks', 2, 5, 5, 10,
-                    $6, $7)
-            RETURNING id
-            """,
+            queries.DEMO_PULSE,
             org_id,
             [ids["Product"], ids["Sales"]],
             core,
@@ -129,11 +123,7 @@ async def _demo_wave(
 ) -> None:
     wave_id = await open_wave(conn, org_id, pulse_id, opens_at=opens_at, secret=secret)
     items = await conn.fetch(
-        """
-        SELECT i.key, i.reverse, i.scale_min, i.scale_max
-        FROM waves wv JOIN items i ON i.org_id = wv.org_id AND i.key = ANY (wv.item_keys)
-        WHERE wv.org_id = $1 AND wv.id = $2
-        """,
+        queries.DEMO_WAVE_ITEMS,
         org_id,
         wave_id,
     )
@@ -151,8 +141,7 @@ async def _demo_wave(
                 answers[it["key"]] = it["scale_min"] + it["scale_max"] - v if it["reverse"] else v
             comment = rng.choice(DEMO_COMMENTS) if rng.random() < 0.5 else None
             await conn.execute(
-                "INSERT INTO ballots (org_id, wave_id, team_id, answers, comment)"
-                " VALUES ($1, $2, $3, $4, $5)",
+                queries.DEMO_BALLOT,
                 org_id,
                 wave_id,
                 ids[name],
@@ -160,23 +149,14 @@ async def _demo_wave(
                 comment,
             )
         await conn.execute(
-            """
-            UPDATE invitations SET responded = true WHERE org_id = $1 AND id IN (
-                SELECT id FROM invitations WHERE org_id = $1 AND wave_id = $2 AND team_id = $3
-                ORDER BY id LIMIT $4)
-            """,
+            queries.DEMO_MARK_RESPONDED,
             org_id,
             wave_id,
             ids[name],
             answering,
         )
-    # These invitations belong to the past: nothing should be mailed for them.
     await conn.execute(
-        """
-        UPDATE outbox SET state = 'skipped', last_error = 'demo history'
-        WHERE org_id = $1 AND invitation_id IN (
-            SELECT id FROM invitations WHERE org_id = $1 AND wave_id = $2)
-        """,
+        queries.DEMO_SKIP_MAIL,
         org_id,
         wave_id,
     )

@@ -14,6 +14,7 @@ from litestar import Response, get
 from litestar.datastructures import State
 from litestar.openapi.datastructures import ResponseSpec
 
+from . import queries
 from .observe import metrics_body
 
 
@@ -45,7 +46,7 @@ async def _probe(coro: Any) -> str:
 
 async def _pg(state: State) -> None:
     async with state.pool.acquire(timeout=1.0) as conn:
-        await conn.fetchval("SELECT 1")
+        await conn.fetchval(queries.PING)
 
 
 @get(

@@ -7,6 +7,7 @@ from uuid import UUID
 
 import asyncpg
 
+from . import queries
 from .auth import create_key
 
 OrgSetup = Callable[[asyncpg.Connection, UUID], Awaitable[None]]
@@ -19,7 +20,7 @@ async def create_org(
     name = name.strip()
     if not 1 <= len(name) <= 200:
         raise ValueError("an org name has 1 to 200 characters")
-    org_id: UUID = await conn.fetchval("INSERT INTO orgs (name) VALUES ($1) RETURNING id", name)
+    org_id: UUID = await conn.fetchval(queries.INSERT_ORG, name)
     for step in setup:
         await step(conn, org_id)
     _, key = await create_key(conn, org_id, "first admin key", "admin")

@@ -13,6 +13,7 @@ import msgspec
 
 from .. import guard
 from ..errors import Conflict, NotFound
+from . import queries
 from .trends import Conn, Scope
 
 
@@ -28,31 +29,6 @@ class TeamComments(msgspec.Struct, frozen=True):
     comments: list[str]
 
 
-_GROUP = """
-SELECT w.state, w.comment_k, g.n, g.comments, g.comments_hidden,
-       EXISTS (SELECT 1 FROM wave_teams wt WHERE wt.org_id = w.org_id AND wt.wave_id = w.id
-               AND wt.team_id = $3) AS in_wave
-FROM waves w
-LEFT JOIN wave_groups g ON g.org_id = w.org_id AND g.wave_id = w.id AND g.team_id = $3
-                       AND g.scope = $4
-WHERE w.org_id = $1 AND w.id = $2
-"""
-
-# The team itself, or every team below it in the wave's frozen tree.
-_BODIES = """
-WITH RECURSIVE sub AS (
-    SELECT team_id FROM wave_teams WHERE org_id = $1 AND wave_id = $2 AND team_id = $3
-    UNION ALL
-    SELECT wt.team_id FROM wave_teams wt JOIN sub ON wt.parent_id = sub.team_id
-    WHERE wt.org_id = $1 AND wt.wave_id = $2 AND $4
-)
-SELECT c.body FROM comments c
-WHERE c.org_id = $1 AND c.wave_id = $2 AND c.team_id IN (SELECT team_id FROM sub)
-ORDER BY c.id
-LIMIT $5 OFFSET $6
-"""
-
-
 async def team_comments(
     conn: Conn,
     org_id: UUID,
@@ -64,7 +40,7 @@ async def team_comments(
     offset: int = 0,
 ) -> TeamComments:
     scope: Scope = "subtree" if subtree else "team"
-    row = await conn.fetchrow(_GROUP, org_id, wave_id, team_id, scope)
+    row = await conn.fetchrow(queries.COMMENT_GROUP, org_id, wave_id, team_id, scope)
     if row is None or not row["in_wave"]:
         raise NotFound("No such wave for this team.")
     if row["state"] != "closed":
@@ -73,7 +49,11 @@ async def team_comments(
     n = row["n"] or 0
     # Read texts only when the guard would let a group of this size through at all.
     if row["comments_hidden"] is None and n >= row["comment_k"]:
-        rows = await conn.fetch(_BODIES, org_id, wave_id, team_id, subtree, limit, offset)
+        teams = [team_id]
+        if subtree:
+            tree = await conn.fetch(queries.WAVE_TREE, org_id, wave_id)
+            teams = below(team_id, [(r["team_id"], r["parent_id"]) for r in tree])
+        rows = await conn.fetch(queries.COMMENT_BODIES, org_id, wave_id, teams, limit, offset)
         bodies = [r["body"] for r in rows]
     released = guard.release_comments(
         bodies, n, row["comments_hidden"], comment_k=row["comment_k"], wave_closed=True
@@ -85,3 +65,20 @@ async def team_comments(
     return TeamComments(
         team_id, wave_id, scope, True, None, row["comments"], limit, offset, released
     )
+
+
+def below(root: UUID, pairs: list[tuple[UUID, UUID | None]]) -> list[UUID]:
+    """`root` and every team under it in a wave's frozen tree, given as (team, parent) pairs."""
+    children: dict[UUID, list[UUID]] = {}
+    for team, parent in pairs:
+        if parent is not None:
+            children.setdefault(parent, []).append(team)
+    found, stack = [root], [root]
+    seen = {root}
+    while stack:
+        for child in children.get(stack.pop(), ()):
+            if child not in seen:  # a frozen tree has no cycles; this only keeps us safe
+                seen.add(child)
+                found.append(child)
+                stack.append(child)
+    return found

@@ -21,7 +21,7 @@ from ..errors import InvalidInput
 from .comments import TeamComments, team_comments
 from .export import heatmap_csv, trend_csv
 from .heatmap import Heatmap, wave_heatmap
-from .trends import Kind, Scope, TeamTrend, team_trend
+from .trends import Kind, Scope, TeamTrend, known_keys, team_trend
 
 Keys = Annotated[
     list[Annotated[str, Parameter(max_length=64)]] | None,
@@ -45,14 +45,7 @@ async def _check_keys(state: State, org_id: UUID, kind: Kind, keys: list[str] | 
     """Unknown dimensions or items are a 400 (they are the org's item bank, not secrets)."""
     if not keys:
         return
-    column = "dimension" if kind == "dimension" else "key"
-    known = {
-        r[0]
-        for r in await state.pool.fetch(
-            f"SELECT DISTINCT {column} FROM items WHERE org_id = $1", org_id
-        )
-    }
-    unknown = sorted(set(keys) - known)
+    unknown = sorted(set(keys) - await known_keys(state.pool, org_id, kind))
     if unknown:
         raise InvalidInput(f"Unknown {kind}: {', '.join(unknown)}.")
 

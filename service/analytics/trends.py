@@ -18,6 +18,7 @@ from asyncpg.pool import PoolConnectionProxy
 from .. import guard
 from ..errors import NotFound
 from ..guard import Aggregate, Cell, Participation, Released, Withheld, cell_from, stats
+from . import queries
 
 # Anything that runs a query: a pool, a connection, or a pooled connection.
 Conn = asyncpg.Connection | asyncpg.Pool | PoolConnectionProxy
@@ -84,42 +85,6 @@ def _day(value: date | None, end: bool = False) -> datetime | None:
     return datetime.combine(value, time.max if end else time.min, tzinfo=UTC)
 
 
-# The team's latest closed waves (with its group row) and any open ones, in one round trip.
-_WAVES = """
-(SELECT 'closed' AS state, w.id, w.opens_at, w.closes_at, w.k, w.item_keys,
-        g.invited, g.responded, g.n, g.hidden
- FROM wave_groups g
- JOIN waves w ON w.org_id = g.org_id AND w.id = g.wave_id
- WHERE g.org_id = $1 AND g.team_id = $2 AND g.scope = $3 AND w.state = 'closed'
-   AND ($4::timestamptz IS NULL OR w.opens_at >= $4)
-   AND ($5::timestamptz IS NULL OR w.opens_at <= $5)
- ORDER BY w.opens_at DESC, w.id
- LIMIT $6)
-UNION ALL
-(SELECT 'open', w.id, w.opens_at, w.closes_at, w.k, w.item_keys, NULL, NULL, NULL, NULL
- FROM waves w
- JOIN wave_teams wt ON wt.org_id = w.org_id AND wt.wave_id = w.id AND wt.team_id = $2
- WHERE w.org_id = $1 AND w.state = 'open'
-   AND ($4::timestamptz IS NULL OR w.opens_at >= $4)
-   AND ($5::timestamptz IS NULL OR w.opens_at <= $5))
-"""
-
-_TEAM = """
-SELECT t.name,
-       (SELECT coalesce(jsonb_object_agg(i.key, i.dimension), '{}'::jsonb)
-        FROM items i WHERE i.org_id = $1) AS item_dims
-FROM teams t WHERE t.org_id = $1 AND t.id = $2
-"""
-
-_CELLS = """
-SELECT wave_id, key, n, sum_raw, sumsq_raw, sum100, sumsq100, favourable,
-       scale_min, scale_max, hidden
-FROM wave_cells
-WHERE org_id = $1 AND team_id = $2 AND scope = $3 AND kind = $4 AND wave_id = ANY ($5::uuid[])
-  AND ($6::text[] IS NULL OR key = ANY ($6::text[]))
-"""
-
-
 async def team_trend(
     conn: Conn,
     org_id: UUID,
@@ -137,18 +102,20 @@ async def team_trend(
     Scope checks are the caller's job; this only knows the org. Unknown team -> NotFound.
     """
     scope: Scope = "subtree" if subtree else "team"
-    team = await conn.fetchrow(_TEAM, org_id, team_id)
+    team = await conn.fetchrow(queries.TREND_TEAM, org_id, team_id)
     if team is None:
         raise NotFound("No such team.")
     name: str = team["name"]
     item_dims: dict[str, str] = team["item_dims"]
     lo, hi = _day(since), _day(until, end=True)
-    rows = await conn.fetch(_WAVES, org_id, team_id, scope, lo, hi, waves_limit)
+    rows = await conn.fetch(queries.TREND_WAVES, org_id, team_id, scope, lo, hi, waves_limit)
     closed = sorted(
         (r for r in rows if r["state"] == "closed"), key=lambda r: (r["opens_at"], r["id"])
     )
     opened = sorted((r for r in rows if r["state"] == "open"), key=lambda r: r["opens_at"])
-    cells = await conn.fetch(_CELLS, org_id, team_id, scope, kind, [w["id"] for w in closed], keys)
+    cells = await conn.fetch(
+        queries.TREND_CELLS, org_id, team_id, scope, kind, [w["id"] for w in closed], keys
+    )
     by_cell = {(r["wave_id"], r["key"]): r for r in cells}
 
     waves: list[WavePoint] = []
@@ -258,3 +225,11 @@ def _series(
     return Series(
         kind=kind, key=key, points=points, dimension=item_dims.get(key) if kind == "item" else None
     )
+
+
+async def known_keys(conn: Conn, org_id: UUID, kind: Kind) -> set[str]:
+    """The org's dimensions, or its item keys: what a trend or heatmap may be filtered by."""
+    rows = await conn.fetch(
+        queries.DIMENSIONS if kind == "dimension" else queries.ITEM_KEYS, org_id
+    )
+    return {r[0] for r in rows}

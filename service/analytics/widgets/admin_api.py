@@ -13,7 +13,7 @@ from litestar.di import Provide
 
 from ...auth import Principal, provide_principal
 from ...errors import InvalidInput, NotFound
-from .tokens import normalise_origin, store_token
+from .tokens import list_tokens, normalise_origin, revoke_token, store_token, team_is_live
 
 MAX_LIFETIME = timedelta(days=3 * 366)
 DEFAULT_LIFETIME = timedelta(days=365)
@@ -104,13 +104,6 @@ def _check_origins(values: list[str]) -> list[str]:
     return origins
 
 
-_LIST = """
-SELECT id, label, prefix, team_id, subtree, allowed_origins, expires_at, created_at, revoked_at,
-       (revoked_at IS NULL AND expires_at > now()) AS active
-FROM widget_tokens WHERE org_id = $1 ORDER BY created_at, id
-"""
-
-
 class WidgetTokenController(Controller):
     path = "/api/v1/widget-tokens"
     tags = ["widgets"]
@@ -122,12 +115,7 @@ class WidgetTokenController(Controller):
         expires_at = _check_expiry(data.expires_at)
         origins = _check_origins(data.allowed_origins)
         async with state.pool.acquire() as conn, conn.transaction():
-            found = await conn.fetchval(
-                "SELECT true FROM teams WHERE org_id = $1 AND id = $2 AND archived_at IS NULL",
-                who.org_id,
-                data.team_id,
-            )
-            if not found:
+            if not await team_is_live(conn, who.org_id, data.team_id):
                 raise NotFound("No such team.")
             token_id, _, token = await store_token(
                 conn,
@@ -152,20 +140,13 @@ class WidgetTokenController(Controller):
     @get("/", summary="List widget tokens (admin); tokens themselves are never shown again")
     async def list_tokens(self, state: State, who: Principal) -> list[WidgetTokenOut]:
         who.require_admin()
-        rows = await state.pool.fetch(_LIST, who.org_id)
+        rows = await list_tokens(state.pool, who.org_id)
         return [WidgetTokenOut(**dict(r)) for r in rows]
 
     @delete("/{token_id:uuid}", summary="Revoke a widget token (admin); it stops working at once")
     async def revoke(self, state: State, who: Principal, token_id: UUID) -> None:
         who.require_admin()
-        done = await state.pool.fetchval(
-            """
-            UPDATE widget_tokens SET revoked_at = coalesce(revoked_at, now())
-            WHERE org_id = $1 AND id = $2 RETURNING true
-            """,
-            who.org_id,
-            token_id,
-        )
+        done = await revoke_token(state.pool, who.org_id, token_id)
         # This process forgets at once; the others when the trigger's notification reaches
         # them (sql/migrations/0006_widget_cache_notify.sql).
         state.widget_tokens.clear()

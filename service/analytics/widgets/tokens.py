@@ -18,6 +18,8 @@ from uuid import UUID
 import asyncpg
 import msgspec
 
+from . import queries
+
 TOKEN_PREFIX = "cwt_"  # noqa: S105 - a marker, not a secret
 # Anything longer than a real token cannot be one; refuse it before hashing or querying.
 MAX_TOKEN_CHARS = 64
@@ -70,14 +72,6 @@ def normalise_origin(value: str) -> str | None:
     return f"{parts.scheme}://{host}{suffix}"
 
 
-_INSERT = """
-INSERT INTO widget_tokens (org_id, token_hash, prefix, team_id, subtree, allowed_origins,
-                           label, expires_at)
-VALUES ($1, $2, $3, $4, $5, $6, $7, $8)
-RETURNING id, created_at
-"""
-
-
 async def store_token(
     conn: asyncpg.Connection | asyncpg.Pool,
     org_id: UUID,
@@ -91,7 +85,7 @@ async def store_token(
     """Store a new token; return (id, created_at, the token itself — shown once, never again)."""
     token = new_token()
     row = await conn.fetchrow(
-        _INSERT,
+        queries.INSERT_TOKEN,
         org_id,
         hash_token(token),
         token[:10],
@@ -105,22 +99,9 @@ async def store_token(
     return row["id"], row["created_at"], token
 
 
-# The lateral part reads only `waves` (no rollups, no responses): when did the org last publish.
-_RESOLVE = """
-SELECT t.org_id, t.id, t.team_id, t.subtree, t.allowed_origins, t.expires_at,
-       s.closed_waves, s.last_closed_at
-FROM widget_tokens t
-CROSS JOIN LATERAL (
-    SELECT count(*) AS closed_waves, max(w.closed_at) AS last_closed_at
-    FROM waves w WHERE w.org_id = t.org_id AND w.state = 'closed'
-) s
-WHERE t.token_hash = $1 AND t.revoked_at IS NULL AND t.expires_at > now()
-"""
-
-
 async def resolve_row(pool: asyncpg.Pool, key: bytes) -> tuple[ResolvedToken, datetime] | None:
     """(the token, when it expires) if the token with this hash is valid now, else None."""
-    row = await pool.fetchrow(_RESOLVE, key)
+    row = await pool.fetchrow(queries.RESOLVE_TOKEN, key)
     if row is None:
         return None
     resolved = ResolvedToken(
@@ -141,3 +122,24 @@ async def resolve(pool: asyncpg.Pool, token: str) -> ResolvedToken | None:
         return None
     found = await resolve_row(pool, hash_token(token))
     return None if found is None else found[0]
+
+
+async def team_is_live(
+    conn: asyncpg.Connection | asyncpg.Pool, org_id: UUID, team_id: UUID
+) -> bool:
+    """A widget can only be made for a team of the org that is not archived."""
+    return bool(await conn.fetchval(queries.LIVE_TEAM, org_id, team_id))
+
+
+async def list_tokens(
+    conn: asyncpg.Connection | asyncpg.Pool, org_id: UUID
+) -> list[asyncpg.Record]:
+    """The org's tokens (never the token itself), oldest first, with whether each still works."""
+    return list(await conn.fetch(queries.LIST_TOKENS, org_id))
+
+
+async def revoke_token(
+    conn: asyncpg.Connection | asyncpg.Pool, org_id: UUID, token_id: UUID
+) -> bool:
+    """Revoke a token (idempotent); False when the org has no such token."""
+    return bool(await conn.fetchval(queries.REVOKE_TOKEN, org_id, token_id))

@@ -1,0 +1,301 @@
+"""Every SQL statement of the analytics slice: rollups at close, and the guarded reads.
+
+Reads never touch raw `responses` or `comments` except `CELLS`/`GROUPS` (the rollup, run in the
+closing transaction) and `COMMENT_BODIES` (texts of a group the guard already cleared).
+"""
+
+# --- the rollup, in the transaction that closes a wave ----------------------------------------
+
+WAVE_THRESHOLDS = """
+SELECT k, comment_k FROM waves WHERE org_id = $1 AND id = $2
+"""
+
+DELETE_CELLS = """
+DELETE FROM wave_cells WHERE org_id = $1 AND wave_id = $2
+"""
+
+DELETE_GROUPS = """
+DELETE FROM wave_groups WHERE org_id = $1 AND wave_id = $2
+"""
+
+WAVE_TREE = """
+SELECT team_id, parent_id FROM wave_teams WHERE org_id = $1 AND wave_id = $2
+"""
+
+# $3/$4: the frozen tree as (ancestor, descendant) pairs, each team its own descendant,
+# computed in Python from WAVE_TREE (one small read) and passed as two arrays.
+GROUPS = """
+WITH closure AS (SELECT * FROM unnest($3::uuid[], $4::uuid[]) AS c (ancestor, descendant)),
+inv AS (
+    SELECT team_id, count(*) AS invited, count(*) FILTER (WHERE responded) AS responded
+    FROM invitations WHERE org_id = $1 AND wave_id = $2 GROUP BY team_id
+),
+resp AS (SELECT team_id, count(*) AS n FROM responses
+         WHERE org_id = $1 AND wave_id = $2 GROUP BY team_id),
+com AS (SELECT team_id, count(*) AS c FROM comments
+        WHERE org_id = $1 AND wave_id = $2 GROUP BY team_id),
+own AS (
+    SELECT wt.team_id,
+           coalesce(inv.invited, wt.invited)::int AS invited,
+           -- Without invitation rows (loaded history) the responses are the record.
+           coalesce(inv.responded, resp.n, 0)::int AS responded,
+           coalesce(resp.n, 0)::int AS n,
+           coalesce(com.c, 0)::int AS comments
+    FROM wave_teams wt
+    LEFT JOIN inv ON inv.team_id = wt.team_id
+    LEFT JOIN resp ON resp.team_id = wt.team_id
+    LEFT JOIN com ON com.team_id = wt.team_id
+    WHERE wt.org_id = $1 AND wt.wave_id = $2
+)
+INSERT INTO wave_groups (org_id, wave_id, team_id, scope, invited, responded, n, comments)
+SELECT $1, $2, team_id, 'team', invited, responded, n, comments FROM own
+UNION ALL
+SELECT $1, $2, c.ancestor, 'subtree', sum(o.invited), sum(o.responded), sum(o.n), sum(o.comments)
+FROM closure c JOIN own o ON o.team_id = c.descendant
+GROUP BY c.ancestor
+"""
+
+CELLS = """
+WITH closure AS (SELECT * FROM unnest($3::uuid[], $4::uuid[]) AS c (ancestor, descendant)),
+wave_items AS (
+    SELECT i.key, i.dimension, i.scale_min, i.scale_max, i.reverse
+    FROM waves w JOIN items i ON i.org_id = w.org_id AND i.key = ANY (w.item_keys)
+    WHERE w.org_id = $1 AND w.id = $2
+),
+raw AS (
+    SELECT r.id AS rid, r.team_id, wi.key, wi.dimension, wi.scale_min, wi.scale_max,
+           wi.reverse, (a.value)::numeric AS v
+    FROM responses r
+    CROSS JOIN LATERAL jsonb_each(r.answers) a
+    JOIN wave_items wi ON wi.key = a.key
+    WHERE r.org_id = $1 AND r.wave_id = $2 AND jsonb_typeof(a.value) = 'number'
+),
+ans AS (
+    SELECT rid, team_id, key, dimension, scale_min, scale_max,
+           (CASE WHEN reverse THEN scale_min + scale_max - v ELSE v END)::int AS x
+    FROM raw
+    WHERE v BETWEEN scale_min AND scale_max AND v = trunc(v)
+),
+item_team AS (
+    SELECT team_id, key, scale_min, scale_max, x, count(*) AS c
+    FROM ans GROUP BY team_id, key, scale_min, scale_max, x
+),
+item_rows AS (
+    SELECT team_id, 'team' AS scope, key, scale_min, scale_max, x, c FROM item_team
+    UNION ALL
+    SELECT cl.ancestor, 'subtree', it.key, it.scale_min, it.scale_max, it.x, sum(it.c)
+    FROM item_team it JOIN closure cl ON cl.descendant = it.team_id
+    GROUP BY cl.ancestor, it.key, it.scale_min, it.scale_max, it.x
+),
+item_cells AS (
+    SELECT team_id, scope, 'item' AS kind, key,
+           sum(c)::int AS n,
+           sum(x * c)::float8 AS sum_raw,
+           sum(x * x * c)::float8 AS sumsq_raw,
+           sum(100.0 * (x - scale_min) / (scale_max - scale_min) * c)::float8 AS sum100,
+           sum((100.0 * (x - scale_min) / (scale_max - scale_min)) ^ 2 * c)::float8 AS sumsq100,
+           coalesce(sum(c) FILTER (WHERE x >= scale_max - 1), 0)::int AS favourable,
+           -- One count per scale point (a scale has at most 11), cut to this item's length.
+           (ARRAY[
+           coalesce(sum(c) FILTER (WHERE x - scale_min = 0), 0)::int,
+           coalesce(sum(c) FILTER (WHERE x - scale_min = 1), 0)::int,
+           coalesce(sum(c) FILTER (WHERE x - scale_min = 2), 0)::int,
+           coalesce(sum(c) FILTER (WHERE x - scale_min = 3), 0)::int,
+           coalesce(sum(c) FILTER (WHERE x - scale_min = 4), 0)::int,
+           coalesce(sum(c) FILTER (WHERE x - scale_min = 5), 0)::int,
+           coalesce(sum(c) FILTER (WHERE x - scale_min = 6), 0)::int,
+           coalesce(sum(c) FILTER (WHERE x - scale_min = 7), 0)::int,
+           coalesce(sum(c) FILTER (WHERE x - scale_min = 8), 0)::int,
+           coalesce(sum(c) FILTER (WHERE x - scale_min = 9), 0)::int,
+           coalesce(sum(c) FILTER (WHERE x - scale_min = 10), 0)::int
+           ])[1:scale_max - scale_min + 1] AS hist,
+           scale_min, scale_max
+    FROM item_rows GROUP BY team_id, scope, key, scale_min, scale_max
+),
+resp_dim AS (
+    SELECT rid, team_id, dimension,
+           avg(x)::float8 AS raw,
+           avg(100.0 * (x - scale_min) / (scale_max - scale_min))::float8 AS s100,
+           avg(100.0 * (scale_max - 1 - scale_min) / (scale_max - scale_min))::float8 AS cut,
+           min(scale_min) AS smin, max(scale_max) AS smax
+    FROM ans GROUP BY rid, team_id, dimension
+),
+dim_team AS (
+    SELECT team_id, dimension, least(width_bucket(s100, 0, 100, 5), 5) AS bin,
+           count(*) AS c, sum(raw) AS s_raw, sum(raw * raw) AS ss_raw,
+           sum(s100) AS s100, sum(s100 * s100) AS ss100,
+           count(*) FILTER (WHERE s100 >= cut - 1e-9) AS fav,
+           min(smin) AS smin, max(smax) AS smax
+    FROM resp_dim GROUP BY team_id, dimension, bin
+),
+dim_rows AS (
+    SELECT team_id, 'team' AS scope, dimension, bin, c, s_raw, ss_raw, s100, ss100, fav,
+           smin, smax
+    FROM dim_team
+    UNION ALL
+    SELECT cl.ancestor, 'subtree', d.dimension, d.bin, sum(d.c), sum(d.s_raw), sum(d.ss_raw),
+           sum(d.s100), sum(d.ss100), sum(d.fav), min(d.smin), max(d.smax)
+    FROM dim_team d JOIN closure cl ON cl.descendant = d.team_id
+    GROUP BY cl.ancestor, d.dimension, d.bin
+),
+dim_cells AS (
+    SELECT team_id, scope, 'dimension' AS kind, dimension AS key,
+           sum(c)::int AS n,
+           sum(s_raw)::float8 AS sum_raw,
+           sum(ss_raw)::float8 AS sumsq_raw,
+           sum(s100)::float8 AS sum100,
+           sum(ss100)::float8 AS sumsq100,
+           sum(fav)::int AS favourable,
+           ARRAY[
+           coalesce(sum(c) FILTER (WHERE bin = 1), 0)::int,
+           coalesce(sum(c) FILTER (WHERE bin = 2), 0)::int,
+           coalesce(sum(c) FILTER (WHERE bin = 3), 0)::int,
+           coalesce(sum(c) FILTER (WHERE bin = 4), 0)::int,
+           coalesce(sum(c) FILTER (WHERE bin = 5), 0)::int
+           ] AS hist,
+           min(smin) AS scale_min, max(smax) AS scale_max
+    FROM dim_rows GROUP BY team_id, scope, dimension
+)
+INSERT INTO wave_cells (org_id, wave_id, team_id, scope, kind, key, n, sum_raw, sumsq_raw,
+                        sum100, sumsq100, favourable, hist, scale_min, scale_max)
+SELECT $1, $2, team_id, scope, kind, key, n, sum_raw, sumsq_raw, sum100, sumsq100, favourable,
+       hist, scale_min, scale_max
+FROM item_cells
+UNION ALL
+SELECT $1, $2, team_id, scope, kind, key, n, sum_raw, sumsq_raw, sum100, sumsq100, favourable,
+       hist, scale_min, scale_max
+FROM dim_cells
+"""
+
+MARK_GROUPS = """
+UPDATE wave_groups g SET hidden = d.hidden, comments_hidden = d.comments_hidden
+FROM unnest($3::uuid[], $4::text[], $5::text[], $6::text[])
+     AS d (team_id, scope, hidden, comments_hidden)
+WHERE g.org_id = $1 AND g.wave_id = $2 AND g.team_id = d.team_id AND g.scope = d.scope
+"""
+
+MARK_CELLS = """
+UPDATE wave_cells c SET hidden = d.hidden
+FROM unnest($3::uuid[], $4::text[], $5::text[], $6::text[], $7::text[])
+     AS d (team_id, scope, kind, key, hidden)
+WHERE c.org_id = $1 AND c.wave_id = $2 AND c.team_id = d.team_id AND c.scope = d.scope
+  AND c.kind = d.kind AND c.key = d.key
+"""
+
+GROUP_COUNTS = """
+SELECT team_id, scope, n FROM wave_groups WHERE org_id = $1 AND wave_id = $2
+"""
+
+CELL_COUNTS = """
+SELECT team_id, scope, kind, key, n FROM wave_cells WHERE org_id = $1 AND wave_id = $2
+"""
+
+
+# --- trends ----------------------------------------------------------------------------------
+
+# The team's latest closed waves (with its group row) and any open ones, in one round trip.
+TREND_WAVES = """
+(SELECT 'closed' AS state, w.id, w.opens_at, w.closes_at, w.k, w.item_keys,
+        g.invited, g.responded, g.n, g.hidden
+ FROM wave_groups g
+ JOIN waves w ON w.org_id = g.org_id AND w.id = g.wave_id
+ WHERE g.org_id = $1 AND g.team_id = $2 AND g.scope = $3 AND w.state = 'closed'
+   AND ($4::timestamptz IS NULL OR w.opens_at >= $4)
+   AND ($5::timestamptz IS NULL OR w.opens_at <= $5)
+ ORDER BY w.opens_at DESC, w.id
+ LIMIT $6)
+UNION ALL
+(SELECT 'open', w.id, w.opens_at, w.closes_at, w.k, w.item_keys, NULL, NULL, NULL, NULL
+ FROM waves w
+ JOIN wave_teams wt ON wt.org_id = w.org_id AND wt.wave_id = w.id AND wt.team_id = $2
+ WHERE w.org_id = $1 AND w.state = 'open'
+   AND ($4::timestamptz IS NULL OR w.opens_at >= $4)
+   AND ($5::timestamptz IS NULL OR w.opens_at <= $5))
+"""
+
+TREND_TEAM = """
+SELECT t.name,
+       (SELECT coalesce(jsonb_object_agg(i.key, i.dimension), '{}'::jsonb)
+        FROM items i WHERE i.org_id = $1) AS item_dims
+FROM teams t WHERE t.org_id = $1 AND t.id = $2
+"""
+
+TREND_CELLS = """
+SELECT wave_id, key, n, sum_raw, sumsq_raw, sum100, sumsq100, favourable,
+       scale_min, scale_max, hidden
+FROM wave_cells
+WHERE org_id = $1 AND team_id = $2 AND scope = $3 AND kind = $4 AND wave_id = ANY ($5::uuid[])
+  AND ($6::text[] IS NULL OR key = ANY ($6::text[]))
+"""
+
+
+# --- heatmap ---------------------------------------------------------------------------------
+
+HEATMAP_WAVE = """
+SELECT w.state, w.k,
+       ARRAY(SELECT DISTINCT i.dimension FROM items i
+             WHERE i.org_id = w.org_id AND i.key = ANY (w.item_keys) ORDER BY 1) AS dimensions
+FROM waves w WHERE w.org_id = $1 AND w.id = $2
+"""
+
+HEATMAP_ROWS = """
+SELECT g.team_id, coalesce(t.name, wt.name) AS name, wt.parent_id, g.invited, g.responded,
+       g.n, g.hidden, count(*) OVER () AS total
+FROM wave_groups g
+JOIN wave_teams wt ON wt.org_id = g.org_id AND wt.wave_id = g.wave_id AND wt.team_id = g.team_id
+LEFT JOIN teams t ON t.org_id = g.org_id AND t.id = g.team_id
+WHERE g.org_id = $1 AND g.wave_id = $2 AND g.scope = $3
+  AND ($4::uuid[] IS NULL OR g.team_id = ANY ($4::uuid[]))
+ORDER BY name, g.team_id
+LIMIT $5 OFFSET $6
+"""
+
+HEATMAP_CELLS = """
+SELECT team_id, key, n, sum_raw, sumsq_raw, sum100, sumsq100, favourable, scale_min, scale_max,
+       hidden
+FROM wave_cells
+WHERE org_id = $1 AND wave_id = $2 AND scope = $3 AND kind = 'dimension'
+  AND team_id = ANY ($4::uuid[]) AND key = ANY ($5::text[])
+"""
+
+HEATMAP_IN_SCOPE = """
+SELECT true FROM wave_teams WHERE org_id = $1 AND wave_id = $2 AND team_id = ANY ($3::uuid[])
+LIMIT 1
+"""
+
+HEATMAP_TOTAL = """
+SELECT count(*) FROM wave_groups WHERE org_id = $1 AND wave_id = $2 AND scope = $3
+  AND ($4::uuid[] IS NULL OR team_id = ANY ($4::uuid[]))
+"""
+
+
+# --- comments --------------------------------------------------------------------------------
+
+COMMENT_GROUP = """
+SELECT w.state, w.comment_k, g.n, g.comments, g.comments_hidden,
+       EXISTS (SELECT 1 FROM wave_teams wt WHERE wt.org_id = w.org_id AND wt.wave_id = w.id
+               AND wt.team_id = $3) AS in_wave
+FROM waves w
+LEFT JOIN wave_groups g ON g.org_id = w.org_id AND g.wave_id = w.id AND g.team_id = $3
+                       AND g.scope = $4
+WHERE w.org_id = $1 AND w.id = $2
+"""
+
+# The texts of a set of teams (the group, resolved from the wave's frozen tree in Python).
+COMMENT_BODIES = """
+SELECT c.body FROM comments c
+WHERE c.org_id = $1 AND c.wave_id = $2 AND c.team_id = ANY ($3::uuid[])
+ORDER BY c.id
+LIMIT $4 OFFSET $5
+"""
+
+
+# --- reference data --------------------------------------------------------------------------
+
+DIMENSIONS = """
+SELECT DISTINCT dimension FROM items WHERE org_id = $1
+"""
+
+ITEM_KEYS = """
+SELECT key FROM items WHERE org_id = $1
+"""
