@@ -69,6 +69,8 @@ async def ready(state: State) -> Response[Readiness]:
     summary="Prometheus metrics",
     include_in_schema=True,
     media_type="text/plain",
+    # Counters of requests per route and status: operations data, no respondent's number.
+    opt={"view": None},
 )
 async def metrics() -> Response[bytes]:
     body, content_type = metrics_body()

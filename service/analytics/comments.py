@@ -7,6 +7,7 @@ they were stored at close.
 
 from __future__ import annotations
 
+from typing import Annotated
 from uuid import UUID
 
 import msgspec
@@ -23,9 +24,9 @@ class TeamComments(msgspec.Struct, frozen=True):
     scope: Scope
     shown: bool
     reason: str | None
-    total: int | None  # how many comments (only when shown)
-    limit: int
-    offset: int
+    total: Annotated[int | None, guard.DERIVED]  # how many comments (only when shown)
+    limit: guard.Meta
+    offset: guard.Meta
     comments: list[str]
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from typing import Annotated
 from uuid import UUID
 
 import msgspec
@@ -17,7 +18,7 @@ class HeatmapRow(msgspec.Struct, frozen=True):
     team_id: UUID
     team_name: str
     parent_id: UUID | None
-    respondents: int | None
+    respondents: Annotated[int | None, guard.DERIVED]  # guard.release_count
     participation: Participation
     cells: dict[str, Cell]  # dimension -> cell
     reason: str | None = None
@@ -28,9 +29,9 @@ class Heatmap(msgspec.Struct, frozen=True):
     wave_id: UUID
     scope: Scope
     dimensions: list[str]
-    total: int  # rows within the key's scope, for paging
-    limit: int
-    offset: int
+    total: guard.Meta  # rows (teams) within the key's scope, for paging
+    limit: guard.Meta
+    offset: guard.Meta
     rows: list[HeatmapRow]
 
 

@@ -106,7 +106,12 @@ class LeaderController(Controller):
     ) -> TeamTrend:
         return await self._trend(state, who, team_id, group, kind, key, since, until, waves)
 
-    @get("/teams/{team_id:uuid}/trend.csv", summary="The same trend as CSV", media_type="text/csv")
+    @get(
+        "/teams/{team_id:uuid}/trend.csv",
+        summary="The same trend as CSV",
+        media_type="text/csv",
+        opt={"view": TeamTrend},
+    )
     async def trend_as_csv(
         self,
         state: State,
@@ -167,6 +172,7 @@ class LeaderController(Controller):
         "/waves/{wave_id:uuid}/heatmap.csv",
         summary="The same heatmap as CSV",
         media_type="text/csv",
+        opt={"view": Heatmap},
         responses=problems(409),
     )
     async def heatmap_as_csv(

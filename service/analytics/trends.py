@@ -8,7 +8,7 @@ point carries only the reason. Its signature is a contract with the widgets: kee
 from __future__ import annotations
 
 from datetime import UTC, date, datetime, time
-from typing import Literal
+from typing import Annotated, Literal
 from uuid import UUID
 
 import asyncpg
@@ -46,7 +46,7 @@ class WavePoint(msgspec.Struct, frozen=True):
     opens_on: date
     closes_on: date
     state: Literal["open", "closed"]
-    respondents: int | None
+    respondents: Annotated[int | None, guard.DERIVED]  # guard.release_count
     participation: Participation
     # The wave's threshold: numbers of this wave rest on at least k respondents.
     k: guard.Meta
@@ -59,7 +59,7 @@ class TrendPoint(msgspec.Struct, frozen=True):
     opens_on: date
     result: Cell
     # Change of the 0-100 score since the previous published point of this series.
-    delta: float | None = None
+    delta: Annotated[float | None, guard.DERIVED] = None  # of two released cells
     delta_ci: stats.Interval | None = None
     change: stats.Change | None = None
 

@@ -143,6 +143,7 @@ def _page_errors(media_type: str, what: str) -> dict[int, ResponseSpec]:
     before_request=limited(WIDGET),
     summary="Iframe page: the team's trend chart",
     media_type="text/html",
+    opt={"view": WidgetView},
     responses=_page_errors("text/html", "A page saying the widget is unavailable"),
 )
 async def frame(
@@ -183,6 +184,7 @@ async def frame(
     tags=["widgets"],
     before_request=limited(WIDGET),
     summary="The team's trend as JSON (CORS)",
+    opt={"view": WidgetView},
     responses={
         200: ResponseSpec(data_container=WidgetView, description="What a widget shows"),
         **problems(403, 404),
@@ -246,6 +248,7 @@ def _badge_error(status: int, q: Mapping[str, str]) -> Response[bytes]:
     before_request=limited(WIDGET),
     summary="SVG badge: one dimension's latest score",
     media_type=_SVG,
+    opt={"view": WidgetView},
     responses=_page_errors(_SVG, "A neutral 'unavailable' badge"),
 )
 async def badge(
@@ -292,6 +295,7 @@ _JS_ETAG = '"' + hashlib.sha256(COMPONENT_JS).hexdigest()[:32] + '"'
     tags=["widgets"],
     summary="Web component <candor-team-trend>",
     media_type="text/javascript",
+    opt={"view": None},
 )
 async def component_js(request: Request[Any, Any, Any]) -> Response[bytes]:
     headers = {

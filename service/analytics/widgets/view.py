@@ -8,9 +8,11 @@ number that the leader API would not; it shows fewer (rounded to whole points).
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Annotated, Literal
 
 import msgspec
+
+from ...guard import DERIVED, NOT_ABOUT_PEOPLE
 
 Lang = Literal["en", "nl"]
 Change = Literal["up", "down", "no detectable change"]
@@ -84,15 +86,15 @@ def dimension_name(key: str, lang: Lang) -> str:
 
 class PointView(msgspec.Struct, frozen=True):
     wave: str  # a short label of the round (its closing date)
-    score: int | None  # 0-100, None when this round's cell is hidden
+    score: Annotated[int | None, DERIVED]  # 0-100, None when this round's cell is hidden
 
 
 class DimensionView(msgspec.Struct, frozen=True):
     key: str
     name: str
     points: list[PointView]
-    latest: int | None
-    delta: int | None
+    latest: Annotated[int | None, DERIVED]
+    delta: Annotated[int | None, DERIVED]
     change: Change | None
     change_text: str | None
     note: str | None  # why the latest round shows no score, in the viewer's words
@@ -101,7 +103,7 @@ class DimensionView(msgspec.Struct, frozen=True):
 class WidgetView(msgspec.Struct, frozen=True):
     team: str
     lang: Lang
-    k: int
+    k: Annotated[int, NOT_ABOUT_PEOPLE]
     status: Status
     message: str | None
     waves: list[str]
