@@ -19,6 +19,7 @@ lint: $(UV)
 	$(UV) run ruff check .
 	$(UV) run ruff format --check .
 	$(UV) run mypy
+	$(UV) run lint-imports
 
 format: $(UV)
 	$(UV) run ruff format .
