@@ -3,9 +3,9 @@
 Besides the org and its admin key, the demo gets about four months of fortnightly waves, opened
 and closed through the real `open_wave` / `close_wave` (so the rollups and the anonymity guard
 run exactly as in production), with answers dropped in the ballot box as submissions leave
-them. The story: Platform improves, Mobile declines, Data holds steady, Design is too small to
-show (Data, the next smallest, is hidden with it so Design cannot be worked out by
-subtraction), Sales is a second subtree. Seeding is idempotent: the
+them. The story: Platform improves, Mobile declines, Data holds steady, Design (3 people) is
+too small to report on its own and is reported together with Data as "Data & Design", Sales is
+a second subtree. Seeding is idempotent: the
 history is written only when the demo org has no waves yet.
 """
 

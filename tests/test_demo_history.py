@@ -11,7 +11,7 @@ from service.demo import WAVES, seed_demo
 from service.settings import Settings
 
 
-async def test_demo_history_shows_improving_declining_and_too_small_teams(
+async def test_demo_history_shows_improving_declining_and_pooled_small_teams(
     pool: asyncpg.Pool, settings: Settings, tmp_path: Path
 ) -> None:
     async with pool.acquire() as conn:
@@ -30,6 +30,7 @@ async def test_demo_history_shows_improving_declining_and_too_small_teams(
         platform = await team_trend(conn, org_id, teams["Platform"], waves_limit=WAVES)
         mobile = await team_trend(conn, org_id, teams["Mobile"], waves_limit=WAVES)
         design = await team_trend(conn, org_id, teams["Design"], waves_limit=WAVES)
+        data = await team_trend(conn, org_id, teams["Data"], waves_limit=WAVES)
         pending = await conn.fetchval(
             "SELECT count(*) FROM outbox WHERE org_id = $1 AND state = 'pending'", org_id
         )
@@ -44,5 +45,8 @@ async def test_demo_history_shows_improving_declining_and_too_small_teams(
     assert len(up) == WAVES and up[-1] - up[0] > 20
     assert len(down) == WAVES and down[0] - down[-1] > 20
     assert any(p.change == "up" for s in platform.series for p in s.points)
-    assert all(w.respondents is None for w in design.waves)
-    assert {w.reason for w in design.waves} == {"fewer than 5 responses"}
+    # Design (3 people) is reported together with Data (7) in every wave, and Data is no longer
+    # hidden as Design's complement: both pages show "Data & Design".
+    for trend in (design, data):
+        assert {(w.group, w.pooled) for w in trend.waves} == {("Data & Design", True)}
+        assert all(w.respondents for w in trend.waves)

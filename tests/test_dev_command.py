@@ -50,7 +50,7 @@ def folder() -> Iterator[Path]:
     shutil.rmtree(path, ignore_errors=True)
 
 
-def test_dev_starts_ready_within_15s_refuses_a_twin_and_stops_cleanly(folder: Path) -> None:
+def test_dev_starts_ready_refuses_a_twin_and_stops_cleanly(folder: Path) -> None:
     port = free_port()
     started = time.monotonic()
     proc = subprocess.Popen(
@@ -64,7 +64,8 @@ def test_dev_starts_ready_within_15s_refuses_a_twin_and_stops_cleanly(folder: Pa
         base = f"http://127.0.0.1:{port}"
         while _get(base + "/ready") != 200:
             assert proc.poll() is None, proc.stdout.read() if proc.stdout else ""
-            assert time.monotonic() - started < 15, "not ready within 15 s"
+            # How fast is bench/startup.py's business; here only that it gets there.
+            assert time.monotonic() - started < 120, "not ready within 2 minutes"
             time.sleep(0.2)
         assert _get(base + "/dev/outbox") == 200
 

@@ -262,24 +262,30 @@ async def test_attacker_learns_nothing_through_the_api(client: Any, pool: asyncp
         wave_id = await answered_wave(pool, org.id, pulse_id, scores)
         chart = Chart(parents, own)
         to_chart = dict(zip(teams, chart.ids, strict=True))
+        # What each (team, scope) key reports is public (the group's name lists its teams):
+        # the people of the plan's group, which for a small team is a pooled group.
+        plan = await pool.fetch(
+            "SELECT team_id, scope, atoms FROM wave_plan WHERE wave_id = $1", wave_id
+        )
+        reports = {
+            (to_chart[r["team_id"]], r["scope"]): {to_chart[a] for a in r["atoms"]}
+            for r in plan
+            if r["atoms"] is not None
+        }
+        unknown = [t for t in chart.ids if chart.own[t] > 0]
         for headers in (org.headers, await leader_headers(pool, org.id, teams[len(teams) // 2])):
             seen = await _collect(client, headers, wave_id, teams)
             dims = {key for _, _, key in seen}
             for dim in dims:
                 published = {(to_chart[t], s) for t, s, key in seen if key == dim}  # type: ignore[misc]
                 for g in published:
-                    assert chart.counts()[g] >= 5
-                hidden = {g: "hidden" for g in chart.atoms if g not in published}
-                # Pretend the attacker could see every cell except the hidden ones: stronger.
-                published_sets = [chart.atoms[g] for g in published]
-                unknown = [t for t in chart.ids if chart.own[t] > 0]
-                for g in hidden:
-                    if chart.counts()[g] > 0 and _leaf_alias(chart, g, published):
-                        continue
-                    assert not determined(published_sets, chart.atoms[g], unknown), (round_no, g)
-
-
-def _leaf_alias(chart: Chart, g: GroupKey, published: set[GroupKey]) -> bool:
-    """A leaf's 'team' and 'subtree' are one cell; one of the two being fetched is enough."""
-    other: GroupKey = (g[0], "subtree" if g[1] == "team" else "team")
-    return chart.atoms[g] == chart.atoms[other] and other in published
+                    assert sum(chart.own[a] for a in reports[g]) >= 5, (round_no, g)
+                # Pretend the attacker could see every published cell of every view: stronger.
+                published_sets = [reports[g] for g in published]
+                # No true group of the org chart below k (a team's own answers, a subtree's,
+                # each single team's) can be worked out, however the published sums combine.
+                targets = list(chart.atoms.values()) + [{t} for t in chart.ids]
+                for atoms in targets:
+                    n = sum(chart.own[a] for a in atoms)
+                    if 0 < n < 5:
+                        assert not determined(published_sets, atoms, unknown), (round_no, atoms)

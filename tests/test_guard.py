@@ -43,7 +43,8 @@ def test_a_cell_at_exactly_k_is_published() -> None:
 def test_withheld_cells_carry_no_number_at_all() -> None:
     out = release_cell(agg(2), None, k=3, wave_closed=True)
     assert isinstance(out, Withheld)
-    assert set(Withheld.__struct_fields__) == {"code", "reason"}
+    # A code, words, and the name of the group the words are about: no count.
+    assert set(Withheld.__struct_fields__) == {"code", "reason", "about"}
     assert "2" not in out.reason
 
 

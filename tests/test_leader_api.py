@@ -77,11 +77,37 @@ async def test_trend_shows_scores_intervals_change_and_participation(
     assert all(s["points"][1]["change"] == "down" for s in r.json()["series"])
 
 
-async def test_too_small_team_shows_reasons_and_no_numbers(
+async def test_a_team_below_k_is_reported_with_its_smallest_sibling_and_says_so(
     client: Any, pool: asyncpg.Pool, org: Org
 ) -> None:
+    # Tiny has 3 people (k=5): the plan reports it together with Ops (7), the smallest
+    # sibling that brings the group to 5 or more. Both teams' pages show the pooled group.
     teams, _ = await _history(pool, org)
-    r = await client.get(f"/api/v1/teams/{teams['Tiny']}/trend", headers=org.headers)
+    tiny = (await client.get(f"/api/v1/teams/{teams['Tiny']}/trend", headers=org.headers)).json()
+    ops = (await client.get(f"/api/v1/teams/{teams['Ops']}/trend", headers=org.headers)).json()
+    for body in (tiny, ops):
+        assert {(w["group"], w["pooled"]) for w in body["waves"]} == {("Ops & Tiny", True)}
+        assert [w["respondents"] for w in body["waves"]] == [8, 8, 8]
+    assert tiny["series"] == ops["series"]
+    assert all(p["result"]["published"] for s in tiny["series"] for p in s["points"])
+    # Nothing else had to be hidden to protect Tiny: Eng's subtree and its other teams show.
+    eng = (await client.get(f"/api/v1/teams/{teams['Eng']}/trend", headers=org.headers)).json()
+    assert all(w["respondents"] for w in eng["waves"])
+
+
+async def test_a_group_with_too_few_responses_shows_reasons_and_no_numbers(
+    client: Any, pool: asyncpg.Pool, org: Org
+) -> None:
+    teams, pulse_id = await make_world(pool, org.id, SPEC, SIZES, comment_k=10)
+    scores = {
+        teams["Platform"]: [5] * 10,
+        teams["Apps"]: [4] * 9,
+        teams["Ops"]: [4, 5, 4, 5, 4, 5],
+        teams["Tiny"]: [4, 5],
+        teams["Sales"]: [5, 4, 5],  # 3 of 8: too few in a closed wave
+    }
+    await answered_wave(pool, org.id, pulse_id, scores, opens_at=START)
+    r = await client.get(f"/api/v1/teams/{teams['Sales']}/trend", headers=org.headers)
     body = r.json()
     assert {w["reason"] for w in body["waves"]} == {"fewer than 5 responses"}
     assert all(w["respondents"] is None for w in body["waves"])
@@ -92,6 +118,7 @@ async def test_too_small_team_shows_reasons_and_no_numbers(
                 "published": False,
                 "reason": "fewer than 5 responses",
                 "reason_code": "few",
+                "reason_about": None,
                 "n": None,
                 "mean": None,
                 "mean_ci": None,
@@ -130,8 +157,16 @@ async def test_leader_sees_own_subtree_and_gets_404_elsewhere_like_for_unknown_t
 async def test_trend_heatmap_and_csv_hide_the_same_cells(
     client: Any, pool: asyncpg.Pool, org: Org
 ) -> None:
-    teams, waves = await _history(pool, org, waves=1)
-    hm = (await client.get(f"/api/v1/waves/{waves[0]}/heatmap", headers=org.headers)).json()
+    teams, pulse_id = await make_world(pool, org.id, SPEC, SIZES, comment_k=10)
+    scores = {
+        teams["Platform"]: [5] * 10,
+        teams["Apps"]: [4] * 9,
+        teams["Ops"]: [4, 5],  # reported with Tiny: 4 answers in all, too few
+        teams["Tiny"]: [4, 5],
+        teams["Sales"]: [5, 4, 5],
+    }
+    wave = await answered_wave(pool, org.id, pulse_id, scores, opens_at=START)
+    hm = (await client.get(f"/api/v1/waves/{wave}/heatmap", headers=org.headers)).json()
     hidden_in_heatmap = {
         (row["team_id"], dim)
         for row in hm["rows"]
@@ -139,21 +174,23 @@ async def test_trend_heatmap_and_csv_hide_the_same_cells(
         if not cell["published"]
     }
     hidden_in_trends = set()
+    reasons = {}
     for name in ("Eng", "Platform", "Apps", "Ops", "Tiny", "Sales"):
         t = (await client.get(f"/api/v1/teams/{teams[name]}/trend", headers=org.headers)).json()
         for s in t["series"]:
             if not s["points"][0]["result"]["published"]:
                 hidden_in_trends.add((str(teams[name]), s["key"]))
-    text = (await client.get(f"/api/v1/waves/{waves[0]}/heatmap.csv", headers=org.headers)).text
+                reasons[name] = s["points"][0]["result"]["reason"]
+    text = (await client.get(f"/api/v1/waves/{wave}/heatmap.csv", headers=org.headers)).text
     rows = list(csv.DictReader(io.StringIO(text)))
     hidden_in_csv = {(r["team_id"], r["dimension"]) for r in rows if r["published"] == "no"}
     assert hidden_in_heatmap == hidden_in_trends == hidden_in_csv
-    # Tiny (2) is hidden, and so is Ops so that Eng minus the rest is not Tiny.
-    assert {str(teams["Tiny"]), str(teams["Ops"])} <= {t for t, _ in hidden_in_csv}
-    assert str(teams["Platform"]) not in {t for t, _ in hidden_in_csv}
-    for r in rows:
-        if r["published"] == "no":
-            assert r["n"] == r["mean"] == r["score"] == r["participation_pct"] == ""
+    hidden_teams = {t for t, _ in hidden_in_csv}
+    # "Ops & Tiny" (4) is too few; Apps, the smallest other part of Eng, is hidden with it so
+    # that Eng minus Platform and Apps is not the pair, and its reason names them.
+    assert {str(teams[n]) for n in ("Ops", "Tiny", "Apps", "Sales")} == hidden_teams
+    assert reasons["Tiny"] == reasons["Ops"] == "fewer than 5 responses"
+    assert "Ops & Tiny" in reasons["Apps"] and "subtraction" in reasons["Apps"]
 
 
 async def test_csv_carries_the_same_numbers_as_json(

@@ -53,9 +53,17 @@ async def test_close_writes_item_and_dimension_rollups_per_team_and_subtree(
         assert d["sum_raw"] == pytest.approx(37)
         assert d["favourable"] == 2
         assert sum(d["hist"]) == 11
-    # Nobody in Eng itself or in Tiny answered: no cell rows for them at all.
-    assert (teams["Eng"], "team", "item", item) not in cells
-    assert (teams["Tiny"], "team", "item", item) not in cells
+    # Eng's own member (1) is reported with Apps, and Tiny (3) with Platform: their 'team'
+    # cells hold the pooled groups' numbers, named after their parts.
+    assert cells[(teams["Eng"], "team", "item", item)]["sum_raw"] == 12
+    assert cells[(teams["Tiny"], "team", "item", item)]["sum_raw"] == 25
+    names = {
+        (r["team_id"], r["scope"]): (r["name"], r["pooled"])
+        for r in await pool.fetch("SELECT * FROM wave_groups WHERE wave_id = $1", wave_id)
+    }
+    assert names[(teams["Tiny"], "team")] == ("Platform & Tiny", True)
+    assert names[(teams["Eng"], "team")] == ("Apps & Eng (direct members)", True)
+    assert names[(teams["Eng"], "subtree")] == ("Eng", False)
 
 
 async def test_groups_count_invited_responded_and_mark_hidden_cells(
@@ -69,20 +77,30 @@ async def test_groups_count_invited_responded_and_mark_hidden_cells(
     assert g[(teams["Eng"], "subtree")]["invited"] == 17
     assert g[(teams["Eng"], "subtree")]["responded"] == 14
     assert g[(teams["Eng"], "subtree")]["n"] == 14
-    assert g[(teams["Tiny"], "team")]["hidden"] == "few"
-    # Eng (14) minus Platform and Apps (12) would leave Tiny's 2: one more team is hidden.
-    hidden = {key for key, r in g.items() if r["hidden"] == "complement"}
-    assert hidden == {(teams["Platform"], "team"), (teams["Platform"], "subtree")} or hidden == {
-        (teams["Apps"], "team"),
-        (teams["Apps"], "subtree"),
-    }
-    assert g[(teams["Eng"], "subtree")]["hidden"] is None
+    # Tiny's 2 answers are reported with Platform's 6; Eng's own member's with Apps: no group
+    # is too small, so nothing is hidden, and nobody's answers stand alone.
+    assert g[(teams["Tiny"], "team")]["n"] == 8 and g[(teams["Tiny"], "team")]["pooled"]
+    assert {key: r["hidden"] for key, r in g.items() if r["hidden"]} == {}
     # Every measure follows the groups when everyone answered everything.
     cells = await pool.fetch(
         "SELECT team_id, scope, hidden FROM wave_cells WHERE wave_id = $1", wave_id
     )
     for c in cells:
         assert c["hidden"] == g[(c["team_id"], c["scope"])]["hidden"]
+
+
+async def test_a_complement_names_the_small_group_it_protects(pool: asyncpg.Pool, org: Org) -> None:
+    teams, pulse_id = await make_world(pool, org.id, SPEC, SIZES)
+    # Platform & Tiny answer 3 in all (too few); Eng's subtree minus Apps would give them away,
+    # so Apps's group is hidden too, with words that say why and what would show both.
+    scores = {teams["Platform"]: [5, 5], teams["Apps"]: [4] * 6, teams["Tiny"]: [3]}
+    wave_id = await answered_wave(pool, org.id, pulse_id, scores)
+    rows = await pool.fetch("SELECT * FROM wave_groups WHERE wave_id = $1", wave_id)
+    g = {(r["team_id"], r["scope"]): r for r in rows}
+    assert g[(teams["Tiny"], "team")]["hidden"] == "few"
+    assert g[(teams["Apps"], "team")]["hidden"] == "complement"
+    assert g[(teams["Apps"], "team")]["hidden_because"] == "Platform & Tiny"
+    assert g[(teams["Eng"], "subtree")]["hidden"] is None
 
 
 async def test_rollup_again_replaces_rows_instead_of_doubling(pool: asyncpg.Pool, org: Org) -> None:

@@ -28,6 +28,7 @@ class TeamComments(msgspec.Struct, frozen=True):
     limit: guard.Meta
     offset: guard.Meta
     comments: list[str]
+    group: str | None = None  # the group whose comments these are ("Data & Design" when pooled)
 
 
 async def team_comments(
@@ -50,21 +51,26 @@ async def team_comments(
     n = row["n"] or 0
     # Read texts only when the guard would let a group of this size through at all.
     if row["comments_hidden"] is None and n >= row["comment_k"]:
-        teams = [team_id]
-        if subtree:
+        if row["planned"]:
+            # The plan says whose comments the group holds (a pooled group: all its teams).
+            teams = list(row["atoms"] or [])
+        elif subtree:  # a wave closed before plans were kept: the frozen subtree
             tree = await conn.fetch(queries.WAVE_TREE, org_id, wave_id)
             teams = below(team_id, [(r["team_id"], r["parent_id"]) for r in tree])
+        else:
+            teams = [team_id]
         rows = await conn.fetch(queries.COMMENT_BODIES, org_id, wave_id, teams, limit, offset)
         bodies = [r["body"] for r in rows]
     released = guard.release_comments(
         bodies, n, row["comments_hidden"], comment_k=row["comment_k"], wave_closed=True
     )
+    group = row["name"]
     if isinstance(released, guard.Withheld):
         return TeamComments(
-            team_id, wave_id, scope, False, released.reason, None, limit, offset, []
+            team_id, wave_id, scope, False, released.reason, None, limit, offset, [], group
         )
     return TeamComments(
-        team_id, wave_id, scope, True, None, row["comments"], limit, offset, released
+        team_id, wave_id, scope, True, None, row["comments"], limit, offset, released, group
     )
 
 

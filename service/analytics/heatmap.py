@@ -23,6 +23,9 @@ class HeatmapRow(msgspec.Struct, frozen=True):
     cells: dict[str, Cell]  # dimension -> cell
     reason: str | None = None
     reason_code: guard.Code | None = None
+    reason_about: str | None = None
+    group: str | None = None  # the group the numbers describe ("Data & Design" when pooled)
+    pooled: bool = False
 
 
 class Heatmap(msgspec.Struct, frozen=True):
@@ -72,7 +75,9 @@ async def wave_heatmap(
     k = wave["k"]
     out: list[HeatmapRow] = []
     for r in rows:
-        count = guard.release_count(r["n"], r["hidden"], k=k, wave_closed=True)
+        count = guard.release_count(
+            r["n"], r["hidden"], k=k, wave_closed=True, because=r["hidden_because"]
+        )
         row_cells: dict[str, Cell] = {}
         for d in dims:
             c = by_cell.get((r["team_id"], d))
@@ -82,6 +87,7 @@ async def wave_heatmap(
                     c["hidden"] if c else None,
                     k=k,
                     wave_closed=True,
+                    because=c["hidden_because"] if c else None,
                 )
             )
         out.append(
@@ -100,6 +106,9 @@ async def wave_heatmap(
                 cells=row_cells,
                 reason=None if isinstance(count, int) else count.reason,
                 reason_code=None if isinstance(count, int) else count.code,
+                reason_about=None if isinstance(count, int) else count.about,
+                group=r["group_name"] or r["name"],
+                pooled=bool(r["pooled"]),
             )
         )
     total = rows[0]["total"] if rows else 0

@@ -22,10 +22,33 @@ WAVE_TREE = """
 SELECT team_id, parent_id FROM wave_teams WHERE org_id = $1 AND wave_id = $2
 """
 
-# $3/$4: the frozen tree as (ancestor, descendant) pairs, each team its own descendant,
-# computed in Python from WAVE_TREE (one small read) and passed as two arrays.
+WAVE_PLAN = """
+SELECT team_id, scope, atoms, name, invited, pooled FROM wave_plan
+WHERE org_id = $1 AND wave_id = $2
+"""
+
+WAVE_TEAMS_FOR_PLAN = """
+SELECT team_id, parent_id, name, invited, report_with FROM wave_teams
+WHERE org_id = $1 AND wave_id = $2
+"""
+
+# A wave opened before plans were kept gets its plan at close, from the same frozen rows.
+STORE_PLAN = """
+INSERT INTO wave_plan (org_id, wave_id, team_id, scope, atoms, name, invited, pooled)
+SELECT $1, $2, p.team_id, p.scope,
+       CASE WHEN p.atoms = '' THEN NULL ELSE string_to_array(p.atoms, ',')::uuid[] END,
+       p.name, p.invited, p.pooled
+FROM unnest($3::uuid[], $4::text[], $5::text[], $6::text[], $7::int[], $8::bool[])
+     AS p (team_id, scope, atoms, name, invited, pooled)
+"""
+
+# $3/$4/$5: which teams' own members each (team, scope) key aggregates, as (key team, key
+# scope, member team) triples computed in Python from the wave's plan (a key the plan does not
+# report on its own still gets its true subtree, to be hidden as "pooled").
 GROUPS = """
-WITH closure AS (SELECT * FROM unnest($3::uuid[], $4::uuid[]) AS c (ancestor, descendant)),
+WITH member AS (
+    SELECT * FROM unnest($3::uuid[], $4::text[], $5::uuid[]) AS m (team_id, scope, atom)
+),
 inv AS (
     SELECT team_id, count(*) AS invited, count(*) FILTER (WHERE responded) AS responded
     FROM invitations WHERE org_id = $1 AND wave_id = $2 GROUP BY team_id
@@ -47,16 +70,24 @@ own AS (
     LEFT JOIN com ON com.team_id = wt.team_id
     WHERE wt.org_id = $1 AND wt.wave_id = $2
 )
-INSERT INTO wave_groups (org_id, wave_id, team_id, scope, invited, responded, n, comments)
-SELECT $1, $2, team_id, 'team', invited, responded, n, comments FROM own
-UNION ALL
-SELECT $1, $2, c.ancestor, 'subtree', sum(o.invited), sum(o.responded), sum(o.n), sum(o.comments)
-FROM closure c JOIN own o ON o.team_id = c.descendant
-GROUP BY c.ancestor
+INSERT INTO wave_groups (org_id, wave_id, team_id, scope, invited, responded, n, comments,
+                         name, pooled)
+SELECT $1, $2, m.team_id, m.scope, sum(o.invited), sum(o.responded), sum(o.n), sum(o.comments),
+       p.name, p.pooled
+FROM member m
+JOIN own o ON o.team_id = m.atom
+JOIN wave_plan p ON p.org_id = $1 AND p.wave_id = $2 AND p.team_id = m.team_id
+                AND p.scope = m.scope
+GROUP BY m.team_id, m.scope, p.name, p.pooled
 """
 
+# Per item and per dimension: answers are aggregated per team first, then summed per key over
+# its member teams. The wave's pooled spread of each measure (over every respondent; $6 the
+# fewest respondents it takes) is stored on every row of that measure.
 CELLS = """
-WITH closure AS (SELECT * FROM unnest($3::uuid[], $4::uuid[]) AS c (ancestor, descendant)),
+WITH member AS (
+    SELECT * FROM unnest($3::uuid[], $4::text[], $5::uuid[]) AS m (team_id, scope, atom)
+),
 wave_items AS (
     SELECT i.key, i.dimension, i.scale_min, i.scale_max, i.reverse
     FROM waves w JOIN items i ON i.org_id = w.org_id AND i.key = ANY (w.item_keys)
@@ -81,11 +112,15 @@ item_team AS (
     FROM ans GROUP BY team_id, key, scale_min, scale_max, x
 ),
 item_rows AS (
-    SELECT team_id, 'team' AS scope, key, scale_min, scale_max, x, c FROM item_team
-    UNION ALL
-    SELECT cl.ancestor, 'subtree', it.key, it.scale_min, it.scale_max, it.x, sum(it.c)
-    FROM item_team it JOIN closure cl ON cl.descendant = it.team_id
-    GROUP BY cl.ancestor, it.key, it.scale_min, it.scale_max, it.x
+    SELECT m.team_id, m.scope, it.key, it.scale_min, it.scale_max, it.x, sum(it.c) AS c
+    FROM item_team it JOIN member m ON m.atom = it.team_id
+    GROUP BY m.team_id, m.scope, it.key, it.scale_min, it.scale_max, it.x
+),
+item_spread AS (
+    SELECT key, sum(c) AS n, sum(x * c)::float8 AS s, sum(x * x * c)::float8 AS ss,
+           sum(100.0 * (x - scale_min) / (scale_max - scale_min) * c)::float8 AS s100,
+           sum((100.0 * (x - scale_min) / (scale_max - scale_min)) ^ 2 * c)::float8 AS ss100
+    FROM item_team GROUP BY key
 ),
 item_cells AS (
     SELECT team_id, scope, 'item' AS kind, key,
@@ -129,14 +164,16 @@ dim_team AS (
     FROM resp_dim GROUP BY team_id, dimension, bin
 ),
 dim_rows AS (
-    SELECT team_id, 'team' AS scope, dimension, bin, c, s_raw, ss_raw, s100, ss100, fav,
-           smin, smax
-    FROM dim_team
-    UNION ALL
-    SELECT cl.ancestor, 'subtree', d.dimension, d.bin, sum(d.c), sum(d.s_raw), sum(d.ss_raw),
-           sum(d.s100), sum(d.ss100), sum(d.fav), min(d.smin), max(d.smax)
-    FROM dim_team d JOIN closure cl ON cl.descendant = d.team_id
-    GROUP BY cl.ancestor, d.dimension, d.bin
+    SELECT m.team_id, m.scope, d.dimension, d.bin, sum(d.c) AS c, sum(d.s_raw) AS s_raw,
+           sum(d.ss_raw) AS ss_raw, sum(d.s100) AS s100, sum(d.ss100) AS ss100,
+           sum(d.fav) AS fav, min(d.smin) AS smin, max(d.smax) AS smax
+    FROM dim_team d JOIN member m ON m.atom = d.team_id
+    GROUP BY m.team_id, m.scope, d.dimension, d.bin
+),
+dim_spread AS (
+    SELECT dimension AS key, sum(c) AS n, sum(s_raw)::float8 AS s, sum(ss_raw)::float8 AS ss,
+           sum(s100)::float8 AS s100, sum(ss100)::float8 AS ss100
+    FROM dim_team GROUP BY dimension
 ),
 dim_cells AS (
     SELECT team_id, scope, 'dimension' AS kind, dimension AS key,
@@ -155,29 +192,38 @@ dim_cells AS (
            ] AS hist,
            min(smin) AS scale_min, max(smax) AS scale_max
     FROM dim_rows GROUP BY team_id, scope, dimension
+),
+spread AS (
+    SELECT 'item' AS kind, key, n, s, ss, s100, ss100 FROM item_spread
+    UNION ALL
+    SELECT 'dimension', key, n, s, ss, s100, ss100 FROM dim_spread
+),
+cells AS (
+    SELECT * FROM item_cells UNION ALL SELECT * FROM dim_cells
 )
 INSERT INTO wave_cells (org_id, wave_id, team_id, scope, kind, key, n, sum_raw, sumsq_raw,
-                        sum100, sumsq100, favourable, hist, scale_min, scale_max)
-SELECT $1, $2, team_id, scope, kind, key, n, sum_raw, sumsq_raw, sum100, sumsq100, favourable,
-       hist, scale_min, scale_max
-FROM item_cells
-UNION ALL
-SELECT $1, $2, team_id, scope, kind, key, n, sum_raw, sumsq_raw, sum100, sumsq100, favourable,
-       hist, scale_min, scale_max
-FROM dim_cells
+                        sum100, sumsq100, favourable, hist, scale_min, scale_max,
+                        pooled_var_raw, pooled_var100)
+SELECT $1, $2, c.team_id, c.scope, c.kind, c.key, c.n, c.sum_raw, c.sumsq_raw, c.sum100,
+       c.sumsq100, c.favourable, c.hist, c.scale_min, c.scale_max,
+       CASE WHEN sp.n >= $6 THEN greatest(0, (sp.ss - sp.s * sp.s / sp.n) / (sp.n - 1)) END,
+       CASE WHEN sp.n >= $6 THEN greatest(0, (sp.ss100 - sp.s100 * sp.s100 / sp.n) / (sp.n - 1))
+       END
+FROM cells c JOIN spread sp ON sp.kind = c.kind AND sp.key = c.key
 """
 
 MARK_GROUPS = """
-UPDATE wave_groups g SET hidden = d.hidden, comments_hidden = d.comments_hidden
-FROM unnest($3::uuid[], $4::text[], $5::text[], $6::text[])
-     AS d (team_id, scope, hidden, comments_hidden)
+UPDATE wave_groups g
+SET hidden = d.hidden, comments_hidden = d.comments_hidden, hidden_because = d.because
+FROM unnest($3::uuid[], $4::text[], $5::text[], $6::text[], $7::text[])
+     AS d (team_id, scope, hidden, comments_hidden, because)
 WHERE g.org_id = $1 AND g.wave_id = $2 AND g.team_id = d.team_id AND g.scope = d.scope
 """
 
 MARK_CELLS = """
-UPDATE wave_cells c SET hidden = d.hidden
-FROM unnest($3::uuid[], $4::text[], $5::text[], $6::text[], $7::text[])
-     AS d (team_id, scope, kind, key, hidden)
+UPDATE wave_cells c SET hidden = d.hidden, hidden_because = d.because
+FROM unnest($3::uuid[], $4::text[], $5::text[], $6::text[], $7::text[], $8::text[])
+     AS d (team_id, scope, kind, key, hidden, because)
 WHERE c.org_id = $1 AND c.wave_id = $2 AND c.team_id = d.team_id AND c.scope = d.scope
   AND c.kind = d.kind AND c.key = d.key
 """
@@ -196,7 +242,7 @@ SELECT team_id, scope, kind, key, n FROM wave_cells WHERE org_id = $1 AND wave_i
 # The team's latest closed waves (with its group row) and any open ones, in one round trip.
 TREND_WAVES = """
 (SELECT 'closed' AS state, w.id, w.opens_at, w.closes_at, w.k, w.item_keys,
-        g.invited, g.responded, g.n, g.hidden
+        g.invited, g.responded, g.n, g.hidden, g.hidden_because, g.name, g.pooled
  FROM wave_groups g
  JOIN waves w ON w.org_id = g.org_id AND w.id = g.wave_id
  WHERE g.org_id = $1 AND g.team_id = $2 AND g.scope = $3 AND w.state = 'closed'
@@ -205,7 +251,8 @@ TREND_WAVES = """
  ORDER BY w.opens_at DESC, w.id
  LIMIT $6)
 UNION ALL
-(SELECT 'open', w.id, w.opens_at, w.closes_at, w.k, w.item_keys, NULL, NULL, NULL, NULL
+(SELECT 'open', w.id, w.opens_at, w.closes_at, w.k, w.item_keys, NULL, NULL, NULL, NULL,
+        NULL, NULL, NULL
  FROM waves w
  JOIN wave_teams wt ON wt.org_id = w.org_id AND wt.wave_id = w.id AND wt.team_id = $2
  WHERE w.org_id = $1 AND w.state = 'open'
@@ -222,7 +269,7 @@ FROM teams t WHERE t.org_id = $1 AND t.id = $2
 
 TREND_CELLS = """
 SELECT wave_id, key, n, sum_raw, sumsq_raw, sum100, sumsq100, favourable,
-       scale_min, scale_max, hidden
+       scale_min, scale_max, hidden, hidden_because, pooled_var_raw, pooled_var100
 FROM wave_cells
 WHERE org_id = $1 AND team_id = $2 AND scope = $3 AND kind = $4 AND wave_id = ANY ($5::uuid[])
   AND ($6::text[] IS NULL OR key = ANY ($6::text[]))
@@ -240,7 +287,8 @@ FROM waves w WHERE w.org_id = $1 AND w.id = $2
 
 HEATMAP_ROWS = """
 SELECT g.team_id, coalesce(t.name, wt.name) AS name, wt.parent_id, g.invited, g.responded,
-       g.n, g.hidden, count(*) OVER () AS total
+       g.n, g.hidden, g.hidden_because, g.name AS group_name, g.pooled,
+       count(*) OVER () AS total
 FROM wave_groups g
 JOIN wave_teams wt ON wt.org_id = g.org_id AND wt.wave_id = g.wave_id AND wt.team_id = g.team_id
 LEFT JOIN teams t ON t.org_id = g.org_id AND t.id = g.team_id
@@ -252,7 +300,7 @@ LIMIT $5 OFFSET $6
 
 HEATMAP_CELLS = """
 SELECT team_id, key, n, sum_raw, sumsq_raw, sum100, sumsq100, favourable, scale_min, scale_max,
-       hidden
+       hidden, hidden_because, pooled_var_raw, pooled_var100
 FROM wave_cells
 WHERE org_id = $1 AND wave_id = $2 AND scope = $3 AND kind = 'dimension'
   AND team_id = ANY ($4::uuid[]) AND key = ANY ($5::text[])
@@ -272,16 +320,19 @@ SELECT count(*) FROM wave_groups WHERE org_id = $1 AND wave_id = $2 AND scope = 
 # --- comments --------------------------------------------------------------------------------
 
 COMMENT_GROUP = """
-SELECT w.state, w.comment_k, g.n, g.comments, g.comments_hidden,
+SELECT w.state, w.comment_k, g.n, g.comments, g.comments_hidden, g.hidden_because, g.name,
+       p.atoms, p.team_id IS NOT NULL AS planned,
        EXISTS (SELECT 1 FROM wave_teams wt WHERE wt.org_id = w.org_id AND wt.wave_id = w.id
                AND wt.team_id = $3) AS in_wave
 FROM waves w
 LEFT JOIN wave_groups g ON g.org_id = w.org_id AND g.wave_id = w.id AND g.team_id = $3
                        AND g.scope = $4
+LEFT JOIN wave_plan p ON p.org_id = w.org_id AND p.wave_id = w.id AND p.team_id = $3
+                     AND p.scope = $4
 WHERE w.org_id = $1 AND w.id = $2
 """
 
-# The texts of a set of teams (the group, resolved from the wave's frozen tree in Python).
+# The texts of a group: the teams the wave's plan says it holds.
 COMMENT_BODIES = """
 SELECT c.body FROM comments c
 WHERE c.org_id = $1 AND c.wave_id = $2 AND c.team_id = ANY ($3::uuid[])

@@ -36,6 +36,8 @@ def aggregate_of(row: asyncpg.Record) -> Aggregate:
         favourable=row["favourable"],
         scale_min=row["scale_min"],
         scale_max=row["scale_max"],
+        pooled_var_raw=row["pooled_var_raw"],
+        pooled_var100=row["pooled_var100"],
     )
 
 
@@ -52,6 +54,11 @@ class WavePoint(msgspec.Struct, frozen=True):
     k: guard.Meta
     reason: str | None = None
     reason_code: guard.Code | None = None
+    reason_about: str | None = None
+    # The group this wave's numbers describe: the team itself, or the pooled group it was
+    # reported in ("Data & Design") when it had fewer than k people.
+    group: str | None = None
+    pooled: bool = False
 
 
 class TrendPoint(msgspec.Struct, frozen=True):
@@ -120,7 +127,9 @@ async def team_trend(
 
     waves: list[WavePoint] = []
     for w in closed:
-        group = guard.release_count(w["n"], w["hidden"], k=w["k"], wave_closed=True)
+        group = guard.release_count(
+            w["n"], w["hidden"], k=w["k"], wave_closed=True, because=w["hidden_because"]
+        )
         published = isinstance(group, int)
         waves.append(
             WavePoint(
@@ -139,6 +148,9 @@ async def team_trend(
                 k=w["k"],
                 reason=group.reason if isinstance(group, Withheld) else None,
                 reason_code=group.code if isinstance(group, Withheld) else None,
+                reason_about=group.about if isinstance(group, Withheld) else None,
+                group=w["name"] or name,
+                pooled=bool(w["pooled"]),
             )
         )
     for w in opened:
@@ -155,6 +167,7 @@ async def team_trend(
                 k=w["k"],
                 reason=guard.OPEN_REASON,
                 reason_code="open",
+                group=name,
             )
         )
 
@@ -180,6 +193,7 @@ def _series(
 ) -> Series:
     points: list[TrendPoint] = []
     previous: Aggregate | None = None
+    previous_group: object = None
     for w in closed:
         if key not in asked[w["id"]]:
             points.append(
@@ -196,14 +210,16 @@ def _series(
             row["hidden"] if row else None,
             k=w["k"],
             wave_closed=True,
+            because=row["hidden_because"] if row else None,
         )
         point = TrendPoint(w["id"], w["opens_at"].date(), cell_from(decision))
         if isinstance(decision, Released):
             a = decision.agg
-            if previous is not None:
-                diff = stats.welch_change(
-                    (previous.n, previous.sum100, previous.sumsq100), (a.n, a.sum100, a.sumsq100)
-                )
+            # A change is only called between two waves that describe the same group: a team
+            # reported alone one wave and pooled the next has no comparable pair.
+            group = (w["name"], w["pooled"])
+            if previous is not None and previous_group == group:
+                diff = guard.change_between(previous, a)
                 point = TrendPoint(
                     point.wave_id,
                     point.opens_on,
@@ -214,7 +230,7 @@ def _series(
                     ),
                     change=diff.change,
                 )
-            previous = a
+            previous, previous_group = a, group
         points.append(point)
     for w in opened:
         points.append(

@@ -24,6 +24,7 @@ from .codes import (
 from .published import (
     ADMIN_ONLY,
     DERIVED,
+    LARGE_CELL,
     MARKERS,
     NOT_ABOUT_PEOPLE,
     AdminCount,
@@ -31,6 +32,8 @@ from .published import (
     Meta,
     admin_only,
     cell_from,
+    change_between,
+    spread,
     withheld_cell,
 )
 from .release import (
@@ -51,6 +54,7 @@ __all__ = [
     "ADMIN_ONLY",
     "COMPLEMENT_REASON",
     "DERIVED",
+    "LARGE_CELL",
     "MARKERS",
     "NOT_ABOUT_PEOPLE",
     "NOT_ASKED_REASON",
@@ -70,6 +74,7 @@ __all__ = [
     "Withheld",
     "admin_only",
     "cell_from",
+    "change_between",
     "comments_reason_for",
     "participation_band",
     "plan_wave",
@@ -78,6 +83,7 @@ __all__ = [
     "release_comments",
     "release_count",
     "release_participation",
+    "spread",
     "suppress",
     "wave_tree",
     "withheld",

@@ -15,7 +15,7 @@ import msgspec
 
 from . import stats
 from .codes import Code
-from .release import Released, Withheld
+from .release import Aggregate, Released, Withheld
 
 # A number computed from guard results only (e.g. a published score rounded for a widget).
 DERIVED = msgspec.Meta(extra={"candor_number": "derived from a guard result"})
@@ -40,6 +40,7 @@ class Cell(msgspec.Struct, frozen=True):
     published: bool
     reason: str | None = None
     reason_code: Code | None = None
+    reason_about: str | None = None  # the group the reason names (see codes.reason_for)
     n: int | None = None
     mean: float | None = None  # on the item scale, after reverse-keying
     mean_ci: stats.Interval | None = None
@@ -49,13 +50,43 @@ class Cell(msgspec.Struct, frozen=True):
     favourable_ci: stats.Interval | None = None
 
 
+# Below this many respondents a cell's own spread could be read back from its interval (with
+# its mean and favourable share it narrows down who answered what), so it publishes the wave's.
+LARGE_CELL = 30
+
+
+def spread(a: Aggregate) -> tuple[float, float]:
+    """The variances (item scale, 0-100) a cell's intervals and changes are computed with.
+
+    A large cell uses its own. A small one uses the wave's pooled spread of the measure; when
+    the wave itself is small, the spread of answers spread evenly over the scale (wide, honest,
+    and the same for every small cell), so nothing of a small cell's own spread is published.
+    """
+    if a.n >= LARGE_CELL:
+        return (
+            stats.variance(a.n, a.sum_raw, a.sumsq_raw),
+            stats.variance(a.n, a.sum100, a.sumsq100),
+        )
+    if a.pooled_var_raw is not None and a.pooled_var100 is not None:
+        return a.pooled_var_raw, a.pooled_var100
+    width = a.scale_max - a.scale_min
+    return width * width / 12.0, 100.0 * 100.0 / 12.0
+
+
 def cell_from(decision: Released | Withheld) -> Cell:
     """Statistics of a released cell, or just the reason of a withheld one."""
     if isinstance(decision, Withheld):
-        return Cell(published=False, reason=decision.reason, reason_code=decision.code)
+        return Cell(
+            published=False,
+            reason=decision.reason,
+            reason_code=decision.code,
+            reason_about=decision.about,
+        )
     a = decision.agg
-    m_ci = stats.mean_interval(a.n, a.sum_raw, a.sumsq_raw, lo=a.scale_min, hi=a.scale_max)
-    s_ci = stats.mean_interval(a.n, a.sum100, a.sumsq100, lo=0.0, hi=100.0)
+    var_raw, var100 = spread(a)
+    mean_raw, mean100 = a.sum_raw / a.n, a.sum100 / a.n
+    m_ci = stats.interval_with_spread(a.n, mean_raw, var_raw, lo=a.scale_min, hi=a.scale_max)
+    s_ci = stats.interval_with_spread(a.n, mean100, var100, lo=0.0, hi=100.0)
     f_ci = stats.wilson(a.favourable, a.n)
     return Cell(
         published=True,
@@ -71,3 +102,11 @@ def cell_from(decision: Released | Withheld) -> Cell:
 
 def withheld_cell(code: Code, reason: str) -> Cell:
     return Cell(published=False, reason=reason, reason_code=code)
+
+
+def change_between(before: Aggregate, after: Aggregate) -> stats.Difference:
+    """The change of the 0-100 score from one released cell to the next, each with its spread."""
+    return stats.change_with_spread(
+        (before.n, before.sum100 / before.n, spread(before)[1]),
+        (after.n, after.sum100 / after.n, spread(after)[1]),
+    )

@@ -25,6 +25,9 @@ class Aggregate(msgspec.Struct, frozen=True):
     favourable: int
     scale_min: int
     scale_max: int
+    # The wave's spread of this measure over all its respondents (None: too few to say).
+    pooled_var_raw: float | None = None
+    pooled_var100: float | None = None
 
 
 class Released(msgspec.Struct, frozen=True):
@@ -34,18 +37,27 @@ class Released(msgspec.Struct, frozen=True):
 
 
 class Withheld(msgspec.Struct, frozen=True):
-    """A value that is not shown: why, as a code for programs and as words for people."""
+    """A value that is not shown: why, as a code for programs and as words for people.
+
+    `about` names the group the reason refers to (see `codes.reason_for`), never a count.
+    """
 
     code: Code
     reason: str
+    about: str | None = None
 
 
-def withheld(code: Code, k: int) -> Withheld:
-    return Withheld(code, reason_for(code, k))
+def withheld(code: Code, k: int, about: str | None = None) -> Withheld:
+    return Withheld(code, reason_for(code, k, about), about)
 
 
 def release_cell(
-    agg: Aggregate | None, hidden_code: str | None, *, k: int, wave_closed: bool
+    agg: Aggregate | None,
+    hidden_code: str | None,
+    *,
+    k: int,
+    wave_closed: bool,
+    because: str | None = None,
 ) -> Released | Withheld:
     """Let a cell's numbers out only for a closed wave, an unhidden cell and n >= k."""
     if not wave_closed:
@@ -54,28 +66,31 @@ def release_cell(
         # No rollup row (nobody answered it): indistinguishable from too few responses.
         return withheld("few", k)
     if hidden_code is not None:
-        return _stored(hidden_code, k)
+        return _stored(hidden_code, k, because)
     if agg.n < k:
         # Defence in depth: a stored decision can never publish a cell below k.
         return withheld("few", k)
     return Released(agg)
 
 
-def release_count(n: int, hidden_code: str | None, *, k: int, wave_closed: bool) -> int | Withheld:
+def release_count(
+    n: int, hidden_code: str | None, *, k: int, wave_closed: bool, because: str | None = None
+) -> int | Withheld:
     """A group's respondent count, under the same rules as its cells."""
     if not wave_closed:
         return withheld("open", k)
     if hidden_code is not None:
-        return _stored(hidden_code, k)
+        return _stored(hidden_code, k, because)
     if n < k:
         return withheld("few", k)
     return n
 
 
-def _stored(code: str, k: int) -> Withheld:
+def _stored(code: str, k: int, because: str | None) -> Withheld:
     # A stored code the reader does not know still hides the cell, with generic words.
-    known: Code = "complement" if code == "complement" else "few"
-    return Withheld(known, reason_for(code, k))
+    known: Code = code if code in ("complement", "pooled") else "few"  # type: ignore[assignment]
+    about = because if known != "few" else None
+    return Withheld(known, reason_for(code, k, about), about)
 
 
 class Participation(msgspec.Struct, frozen=True):
@@ -128,7 +143,7 @@ def release_comments(
     if not wave_closed:
         return withheld("open", comment_k)
     if comments_hidden is not None:
-        code: Code = "complement" if comments_hidden == "complement" else "few"
+        code: Code = comments_hidden if comments_hidden in ("complement", "pooled") else "few"  # type: ignore[assignment]
         return Withheld(code, comments_reason_for(code, comment_k))
     if group_n < comment_k:
         return Withheld("few", comments_reason_for("few", comment_k))

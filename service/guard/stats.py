@@ -64,11 +64,15 @@ def variance(n: int, total: float, total_sq: float) -> float:
 
 
 def mean_interval(n: int, total: float, total_sq: float, *, lo: float, hi: float) -> Interval:
-    """95 % t-interval of a mean, clipped to the scale [lo, hi]."""
-    m = total / n
+    """95 % t-interval of a mean from the cell's own sums, clipped to the scale [lo, hi]."""
+    return interval_with_spread(n, total / n, variance(n, total, total_sq), lo=lo, hi=hi)
+
+
+def interval_with_spread(n: int, m: float, var: float, *, lo: float, hi: float) -> Interval:
+    """95 % t-interval of a mean `m` of `n` answers whose spread is taken to be `var`."""
     if n < 2:
         return Interval(lo, hi)
-    half = t975(n - 1) * math.sqrt(variance(n, total, total_sq) / n)
+    half = t975(n - 1) * math.sqrt(var / n)
     return Interval(max(lo, m - half), min(hi, m + half))
 
 
@@ -93,9 +97,19 @@ def welch_change(before: tuple[int, float, float], after: tuple[int, float, floa
     """Difference of means after - before, each given as (n, sum, sum of squares)."""
     n1, s1, q1 = before
     n2, s2, q2 = after
-    m1, m2 = s1 / n1, s2 / n2
+    return change_with_spread(
+        (n1, s1 / n1, variance(n1, s1, q1)), (n2, s2 / n2, variance(n2, s2, q2))
+    )
+
+
+def change_with_spread(
+    before: tuple[int, float, float], after: tuple[int, float, float]
+) -> Difference:
+    """Difference of means after - before, each given as (n, mean, variance of the answers)."""
+    n1, m1, var1 = before
+    n2, m2, var2 = after
     delta = m2 - m1
-    v1, v2 = variance(n1, s1, q1) / n1, variance(n2, s2, q2) / n2
+    v1, v2 = var1 / n1, var2 / n2
     se = math.sqrt(v1 + v2)
     if se == 0:
         # Both waves answered unanimously: any difference is certain, none is none.

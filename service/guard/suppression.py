@@ -34,11 +34,13 @@ def suppress(
     children: Mapping[K, Sequence[K]],
     k: int,
     already_hidden: Mapping[K, Code] | None = None,
+    causes: dict[K, list[K]] | None = None,
 ) -> dict[K, Code]:
     """Hide cells below k, then complements until no published total gives a small remainder.
 
     `n` holds every cell's respondent count; `children` lists each composite cell's parts (which
-    add up to it). Returns the hidden cells with their reason code.
+    add up to it). Returns the hidden cells with their reason code. When `causes` is given, it
+    receives for each complement the small hidden cells it protects (to name them in words).
     """
     if k < 1:
         raise ValueError("k must be at least 1")
@@ -60,10 +62,13 @@ def suppress(
             cover = _nearest_published(total, children, hidden)
             remainder = n[total] - sum(n[c] for c in cover)
             if 0 < remainder < k:
+                protected = [c for c in _nearest_hidden(total, children, hidden) if n[c] > 0]
                 # Should no part have respondents (impossible with consistent counts), the total
                 # itself is hidden, so the loop always makes progress.
                 for cell in _cheapest_path(cover, n, children, hidden) or [total]:
                     hidden[cell] = "complement"
+                    if causes is not None:
+                        causes[cell] = protected
                 changed = True
     return hidden
 
@@ -92,6 +97,21 @@ def _cheapest_path(
             break
         parts = [c for c in _nearest_published(part, children, hidden) if n[c] > 0]
     return path
+
+
+def _nearest_hidden(
+    total: K, children: Mapping[K, Sequence[K]], hidden: Mapping[K, Code]
+) -> list[K]:
+    """The hidden cells directly under `total`: the parts a small remainder is made of."""
+    found: list[K] = []
+    stack = list(children.get(total, ()))
+    while stack:
+        node = stack.pop()
+        if node in hidden:
+            found.append(node)
+        else:
+            stack.extend(children.get(node, ()))
+    return found
 
 
 def _depths(children: Mapping[K, Sequence[K]]) -> dict[K, int]:
@@ -159,6 +179,9 @@ class WavePlan(msgspec.Struct, frozen=True):
     groups: dict[GroupKey, Code]
     comments: dict[GroupKey, Code]
     cells: dict[tuple[str, GroupKey], Code]  # (measure, group) -> code
+    # For each complement ("" for a group, else the measure): the small groups it protects,
+    # as the keys that report them, so the words can name them.
+    causes: dict[tuple[str, GroupKey], list[GroupKey]] = {}
 
 
 def plan_wave(
@@ -168,23 +191,35 @@ def plan_wave(
     *,
     k: int,
     comment_k: int,
+    unreportable: Iterable[GroupKey] = (),
 ) -> WavePlan:
     """Decide, once per wave, every hidden group, comment group and measure cell.
 
     Groups are decided on respondent counts. Each measure (a dimension or an item) starts from
     the hidden groups and adds its own small cells and complements, because its n can be lower
-    than the group's when people skip a question.
+    than the group's when people skip a question. Keys the reporting plan does not report on
+    their own (`unreportable`) are hidden as "pooled" everywhere.
     """
     cell_n = {c: group_n.get(c, 0) for c in tree.children}
-    hidden_cells = suppress(cell_n, tree.children, k)
+    why: dict[GroupKey, list[GroupKey]] = {}
+    hidden_cells = suppress(cell_n, tree.children, k, causes=why)
     comment_cells = suppress(cell_n, tree.children, comment_k, hidden_cells)
     groups = {g: hidden_cells[c] for g, c in tree.cell_of.items() if c in hidden_cells}
     comments = {g: comment_cells[c] for g, c in tree.cell_of.items() if c in comment_cells}
+    causes = {("", g): why[c] for g, c in tree.cell_of.items() if c in why}
     cells: dict[tuple[str, GroupKey], Code] = {}
     for measure, counts in measure_n.items():
         m_n = {c: counts.get(c, 0) for c in tree.children}
-        m_hidden = suppress(m_n, tree.children, k, hidden_cells)
+        m_why: dict[GroupKey, list[GroupKey]] = {}
+        m_hidden = suppress(m_n, tree.children, k, hidden_cells, causes=m_why)
         for g, c in tree.cell_of.items():
             if c in m_hidden:
                 cells[(measure, g)] = m_hidden[c]
-    return WavePlan(groups, comments, cells)
+            if c in m_why and c not in hidden_cells:
+                causes[(measure, g)] = m_why[c]
+    for g in unreportable:
+        groups[g] = "pooled"
+        comments[g] = "pooled"
+        for measure in measure_n:
+            cells[(measure, g)] = "pooled"
+    return WavePlan(groups, comments, cells, causes)
