@@ -48,9 +48,7 @@ def generated(rng: random.Random) -> Chart:
     for i in range(1, size):
         root = rng.randint(0, 15) == 0
         parents.append(None if root else ids[rng.randint(max(0, i - 6), i - 1)])
-    invited = {
-        t: rng.randint(0, 5) if rng.random() < 0.5 else rng.randint(6, 45) for t in ids
-    }
+    invited = {t: rng.randint(0, 5) if rng.random() < 0.5 else rng.randint(6, 45) for t in ids}
     answered = {t: sum(rng.random() < 0.75 for _ in range(n)) for t, n in invited.items()}
     return parents, ids, [f"T{i}" for i in range(size)], invited, answered, rng.randint(3, 7)
 
@@ -119,10 +117,7 @@ def evaluate(chart: Chart) -> dict[str, tuple[int, int, int]]:
 
     # after: the reporting plan decides which people each key reports
     plan = plan_reporting(
-        [
-            PlanTeam(t, p, name, invited[t])
-            for t, p, name in zip(ids, parents, names, strict=True)
-        ],
+        [PlanTeam(t, p, name, invited[t]) for t, p, name in zip(ids, parents, names, strict=True)],
         k,
     )
     cells, unreportable = reporting_tree(plan)

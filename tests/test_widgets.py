@@ -177,19 +177,40 @@ async def test_suppressed_and_unpublished_teams_get_a_kind_explanation_and_no_nu
     quiet = (await make_widget_token(client, org.headers, world.quiet))["token"]
     body = (await client.get(JSON, params={"token": small})).json()
     assert body["status"] == "suppressed"
-    assert body["message"] == "not enough responses yet (min 5)"
+    assert body["message"] == "too few answered in that round (at least 5 needed)"
     assert body["dimensions"] == [] and body["participation"] is None
     nl = (await client.get(JSON, params={"token": small, "lang": "nl"})).json()
-    assert nl["message"] == "nog niet genoeg reacties (min. 5)"
+    assert nl["message"] == "te weinig reacties in die ronde (minstens 5 nodig)"
     body = (await client.get(JSON, params={"token": quiet})).json()
     assert body["status"] == "not_published" and "closed" in body["message"]
     page = (await client.get(FRAME, params={"token": small})).text
-    assert "not enough responses yet (min 5)" in page and "<svg class" not in page
+    assert "too few answered in that round (at least 5 needed)" in page and "<svg class" not in page
     assert not re.search(r"data-score", page)
     badge = (await client.get(BADGE, params={"token": small})).text
-    assert "not enough responses yet (min 5)" in badge
+    assert "too few answered in that round (at least 5 needed)" in badge
     # The small team's three answers appear nowhere, not even as a count.
     assert ">3<" not in page and '"n"' not in str(body)
+
+
+async def test_a_small_teams_widget_shows_its_pooled_group_and_says_so(
+    client: Any, org: Org, pool: Any
+) -> None:
+    from tests.analytics_world import answered_wave, make_world
+
+    spec = {"Eng": {"Platform": {}, "Ops": {}, "Tiny": {}}}
+    teams, pulse_id = await make_world(
+        pool, org.id, spec, {"Eng": 0, "Platform": 12, "Ops": 7, "Tiny": 3}
+    )
+    scores = {teams["Platform"]: [5] * 10, teams["Ops"]: [4] * 6, teams["Tiny"]: [6, 6]}
+    await answered_wave(pool, org.id, pulse_id, scores)
+    token = (await make_widget_token(client, org.headers, teams["Tiny"]))["token"]
+    body = (await client.get(JSON, params={"token": token})).json()
+    assert body["status"] == "ok"
+    assert body["group_note"] == (
+        "Reported together as “Ops & Tiny”: too few people for a group of its own."
+    )
+    page = (await client.get(FRAME, params={"token": token, "lang": "nl"})).text
+    assert "Samen gerapporteerd als “Ops &amp; Tiny”" in page and "data-score" in page
 
 
 # ---- tokens that must not work ---------------------------------------------------------------
@@ -436,7 +457,7 @@ async def test_drawings_are_accessible_well_formed_and_themed(
         root = ET.fromstring(badge.text)
         assert root.get("role") == "img" and root.find(f"{ns}title") is not None
     badge = (await client.get(BADGE, params={"token": token, "dimension": "unknown_thing"})).text
-    assert "not enough responses yet" in badge  # an unmeasured dimension shows no number
+    assert "too few answered in that round" in badge  # an unmeasured dimension shows no number
 
 
 async def test_team_names_are_escaped_everywhere(client: Any, org: Org, pool: Any) -> None:

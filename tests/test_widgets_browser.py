@@ -204,11 +204,17 @@ async def test_the_suppressed_state_renders_a_kind_explanation(
     await page.goto(site.put("/small", host_page(server, tok["token"])))
     frame = page.frame_locator("#frame")
     await frame.locator("p.empty").wait_for()
-    assert "not enough responses yet (min 5)" in await frame.locator("p.empty").inner_text()
+    assert (
+        "too few answered in that round (at least 5 needed)"
+        in await frame.locator("p.empty").inner_text()
+    )
     assert await frame.locator("svg.chart").count() == 0
     comp = page.locator("#comp")
     await comp.locator("p.empty").wait_for()
     assert await comp.get_attribute("data-state") == "suppressed"
-    assert "not enough responses yet (min 5)" in await comp.locator("p.empty").inner_text()
+    assert (
+        "too few answered in that round (at least 5 needed)"
+        in await comp.locator("p.empty").inner_text()
+    )
     await page.locator("#frame").screenshot(path=str(IMG / "widget-suppressed.png"))
     await page.close()

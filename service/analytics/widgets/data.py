@@ -59,6 +59,8 @@ def _kind_reason(code: str | None, lang: Lang, k: int) -> str:
         return text(lang, "complement")
     if code == "not_asked":
         return text(lang, "not_asked")
+    if code == "pooled":
+        return text(lang, "pooled")
     return text(lang, "few", k=k)
 
 
@@ -122,4 +124,9 @@ def view_from_trend(trend: TeamTrend, lang: Lang) -> WidgetView:
         dimensions=dims if status == "ok" else [],
         participation=participation if status == "ok" else None,
         texts=ui_texts(lang, k),
+        group_note=(
+            text(lang, "group_note", group=closed[-1].group)
+            if closed and closed[-1].pooled and closed[-1].group
+            else None
+        ),
     )

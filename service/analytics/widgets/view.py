@@ -35,7 +35,9 @@ TEXTS: dict[str, dict[str, str]] = {
         "up": "up",
         "down": "down",
         "no detectable change": "no detectable change",
-        "few": "not enough responses yet (min {k})",
+        "few": "too few answered in that round (at least {k} needed)",
+        "pooled": "reported only together with other teams",
+        "group_note": "Reported together as “{group}”: too few people for a group of its own.",
         "complement": "hidden so that a small group elsewhere stays anonymous",
         "not_published": "no results yet: numbers appear once a survey round has closed",
         "unavailable": "This widget is unavailable.",
@@ -57,7 +59,9 @@ TEXTS: dict[str, dict[str, str]] = {
         "up": "omhoog",
         "down": "omlaag",
         "no detectable change": "geen aantoonbare verandering",
-        "few": "nog niet genoeg reacties (min. {k})",
+        "few": "te weinig reacties in die ronde (minstens {k} nodig)",
+        "pooled": "alleen samen met andere teams gerapporteerd",
+        "group_note": "Samen gerapporteerd als “{group}”: te weinig mensen voor een eigen groep.",
         "complement": "verborgen zodat een kleine groep elders anoniem blijft",
         "not_published": "nog geen resultaten: cijfers verschijnen zodra een ronde is gesloten",
         "unavailable": "Deze widget is niet beschikbaar.",
@@ -110,6 +114,8 @@ class WidgetView(msgspec.Struct, frozen=True):
     dimensions: list[DimensionView]
     participation: str | None  # banded, e.g. "70–75%"
     texts: dict[str, str]
+    # When the latest round reported the team together with another ("Data & Design").
+    group_note: str | None = None
 
 
 def ui_texts(lang: Lang, k: int) -> dict[str, str]:

@@ -225,6 +225,7 @@
         if (view.participation) {
           wrap.append(el("p", { class: "foot" }, `${view.texts.participation}: ${view.participation}`));
         }
+        if (view.group_note) wrap.append(el("p", { class: "foot", "data-group": "" }, view.group_note));
       }
       wrap.append(el("p", { class: "foot" }, view.texts.scale));
     }
