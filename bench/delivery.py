@@ -42,9 +42,9 @@ from _load import database, redis  # noqa: E402
 from service.embedded import free_port  # noqa: E402
 from service.migrate import migrate  # noqa: E402
 from service.settings import load_settings  # noqa: E402
+from service.surveys.delivery import DeliveryConfig  # noqa: E402
 from service.surveys.delivery.mail import build_message  # noqa: E402
-from service.surveys.delivery.outbox import OutboxItem  # noqa: E402
-from service.surveys.delivery.sender import DeliveryConfig  # noqa: E402
+from service.surveys.delivery.models import OutboxItem  # noqa: E402
 
 SECRET = "bench-secret-" + "x" * 32
 
@@ -165,8 +165,8 @@ async def worker_run(dsn: str, redis_url: str, smtp_url: str, people: int) -> di
     from arq.connections import ArqRedis
     from redis.asyncio import Redis
 
-    from service.surveys.delivery.outbox import kick_delivery
-    from service.surveys.waves.lifecycle import open_wave
+    from service.surveys.delivery import kick_delivery
+    from service.surveys.waves import open_wave
 
     org_id, pulse_id = await seed(dsn, people)
     queue = f"candor-bench:{secrets.token_hex(4)}"

@@ -49,7 +49,7 @@ async def seed(base: str, dsn: str, people: int) -> dict[str, Any]:
     from service.migrate import migrate
     from service.orgs import create_org
     from service.surveys.pulses.bank import install_builtin_items
-    from service.surveys.respond.tokens import token_for
+    from service.surveys.respond import token_for
 
     conn = await connect(dsn)
     await migrate(conn)

@@ -2,7 +2,7 @@
 
 Seeds one org with a large team and two open waves (one per pulse), then
   - raw:  64 concurrent asyncio tasks doing exactly what a good submit does in the app
-          (comment_problem, then submit_response: one statement) on an asyncpg pool of the
+          (submit: the comment's rules, then one statement) on an asyncpg pool of the
           app's size, in this process;
   - http: the app served by granian (production flags, service/serve.py) in a subprocess,
           driven by `wrk` (a C client, so the load generator leaves the server its CPU) with 64
@@ -45,9 +45,8 @@ from service.db import _init_connection, connect  # noqa: E402
 from service.migrate import migrate  # noqa: E402
 from service.orgs import create_org  # noqa: E402
 from service.surveys.pulses.bank import builtin_items, install_builtin_items  # noqa: E402
-from service.surveys.respond.submission import comment_problem, submit_response  # noqa: E402
-from service.surveys.respond.tokens import token_for  # noqa: E402
-from service.surveys.waves.lifecycle import open_wave  # noqa: E402
+from service.surveys.respond import submit, token_for  # noqa: E402
+from service.surveys.waves import open_wave  # noqa: E402
 
 CONNECTIONS = 64
 POOL_SIZE = 10  # the app's default DB_POOL_MAX
@@ -149,9 +148,7 @@ async def raw_ceiling(dsn: str, tokens: list[str], answers: dict[str, int]) -> d
         for token in todo:
             t0 = time.perf_counter()
             async with pool.acquire() as conn:
-                ok = comment_problem(None) is None and await submit_response(
-                    conn, token, answers, None
-                )
+                ok = (await submit(conn, token, answers, None)).status == "stored"
             latencies.append(time.perf_counter() - t0)
             failed += not ok
 

@@ -24,7 +24,7 @@ from .analytics.rollup import rollup_wave
 from .orgs import create_org
 from .settings import Settings
 from .surveys.pulses.bank import builtin_items, install_builtin_items
-from .surveys.waves.lifecycle import close_wave, open_wave
+from .surveys.waves import close_wave, open_wave
 
 DEMO_ORG = "Demo Co"
 WAVES = 8

@@ -2,7 +2,7 @@
 
 Jobs are plain `async def job(ctx, ...)` functions living in their domain; this module only
 collects them. `ctx` carries the asyncpg pool and the settings. Postgres is the record of all
-pending work, so a lost Redis or a killed worker loses nothing (see surveys/delivery.py).
+pending work, so a lost Redis or a killed worker loses nothing (see surveys/delivery/outbox.py).
 """
 
 from __future__ import annotations
@@ -47,7 +47,7 @@ def _jobs() -> tuple[list[Any], list[Any]]:
 def worker_settings(settings: Settings | None = None, **overrides: Any) -> dict[str, Any]:
     settings = settings or get_settings()
     from .analytics.rollup import rollup_wave as after_close
-    from .surveys.delivery.sender import DeliveryConfig
+    from .surveys.delivery import DeliveryConfig
 
     # Read (and checked) once, before the worker starts: a bad DELIVERY_* value stops start-up.
     delivery = DeliveryConfig.from_env()

@@ -14,7 +14,7 @@ import asyncpg
 
 from service.analytics.rollup import rollup_wave
 from service.auth import create_key
-from service.surveys.waves.lifecycle import close_wave, open_wave
+from service.surveys.waves import close_wave, open_wave
 from tests.conftest import TEST_SECRET
 from tests.factories import make_people, make_pulse, make_team_tree
 

@@ -24,7 +24,7 @@ from arq.worker import Worker
 
 from service.embedded import free_port
 from service.settings import Settings
-from service.surveys.delivery.sender import DeliveryConfig
+from service.surveys.delivery import DeliveryConfig
 from service.surveys.jobs import FUNCTIONS
 from service.worker import redis_settings
 from tests.factories import make_people, make_pulse, make_team_tree
@@ -126,7 +126,7 @@ async def open_test_wave(
     **pulse: Any,
 ) -> Wave:
     """A team of `n` people, a pulse over it, and its first wave opened (outbox filled)."""
-    from service.surveys.waves.lifecycle import open_wave
+    from service.surveys.waves import open_wave
 
     teams = await make_team_tree(pool, org_id, ["Crew"])
     people = await make_people(pool, org_id, teams["Crew"], n, locale=locale)

@@ -1,7 +1,7 @@
 """A realistic two-org world for the fuzzer and the isolation matrix, and the app served for real.
 
 `seed_world()` builds, through the service's own functions (org creation, teams, people, real
-submissions through `submit_response`, `open_wave` / `close_wave` with their rollups, API keys,
+submissions through `submit`, `open_wave` / `close_wave` with their rollups, API keys,
 widget tokens), an org "Acme" with a team tree, a closed wave with enough answers to publish
 something and a small team that stays suppressed, an open wave, a leader key on a subtree, widget
 tokens (valid, for another team, revoked, expired) and a revoked key; and a victim org "Globex"
@@ -39,9 +39,8 @@ from service.serve import granian_argv
 from service.surveys.directory.people import PersonIn, create_person
 from service.surveys.directory.teams import TeamIn, create_team
 from service.surveys.pulses.bank import install_builtin_items
-from service.surveys.respond.submission import submit_response
-from service.surveys.respond.tokens import token_for
-from service.surveys.waves.lifecycle import close_wave, open_wave
+from service.surveys.respond import submit, token_for
+from service.surveys.waves import close_wave, open_wave
 from tests.factories import make_pulse
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -189,8 +188,8 @@ async def _answer(
     """Submit through the real single-statement submit, one ballot per token."""
     for i, token in enumerate(tokens):
         answers = {k: 1 + (base + i + j) % 7 for j, k in enumerate(keys)}
-        stored = await submit_response(conn, token, answers, comment and f"{comment} {i}")
-        assert stored, "a seeded submission was refused"
+        outcome = await submit(conn, token, answers, comment and f"{comment} {i}")
+        assert outcome.status == "stored", f"a seeded submission was refused: {outcome}"
 
 
 async def _closed_wave(

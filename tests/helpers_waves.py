@@ -9,8 +9,8 @@ from uuid import UUID
 import asyncpg
 
 from service.analytics.rollup import rollup_wave
-from service.surveys.respond.tokens import token_for
-from service.surveys.waves.lifecycle import close_wave, open_wave
+from service.surveys.respond import token_for
+from service.surveys.waves import close_wave, open_wave
 from tests.conftest import TEST_SECRET
 from tests.factories import make_people, make_pulse, make_team_tree
 

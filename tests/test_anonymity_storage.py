@@ -11,8 +11,8 @@ from uuid import UUID
 import asyncpg
 import numpy as np
 
-from service.surveys.respond.tokens import token_for
-from service.surveys.waves.lifecycle import open_wave
+from service.surveys.respond import token_for
+from service.surveys.waves import open_wave
 from tests.conftest import TEST_SECRET, Org
 from tests.helpers_waves import close, open_test_wave
 
@@ -134,7 +134,7 @@ async def test_a_full_dump_after_close_links_no_invitation_to_its_response(
 async def test_resealing_an_open_box_unlinks_what_a_backup_taken_mid_wave_would_show(
     client: Any, pool: asyncpg.Pool, org: Org
 ) -> None:
-    from service.surveys.waves.lifecycle import reseal_open_waves
+    from service.surveys.waves import reseal_open_waves
 
     n = 60
     w = await open_test_wave(pool, org.id, people=n)

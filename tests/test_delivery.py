@@ -13,9 +13,9 @@ from litestar.testing import AsyncTestClient
 from redis.asyncio import Redis
 
 from service.settings import Settings
-from service.surveys.delivery.outbox import kick_delivery
-from service.surveys.delivery.sender import deliver_pending, deliver_wave
-from service.surveys.respond.tokens import token_hash
+from service.surveys.delivery import deliver_wave, kick_delivery
+from service.surveys.delivery.sender import deliver_pending
+from service.surveys.respond import token_hash
 from tests.conftest import MailBox, Org
 from tests.delivery_kit import (
     FAST,
@@ -94,7 +94,7 @@ async def test_server_answering_451_at_first_still_gets_everyone_exactly_one_ema
 async def test_redis_flushed_mid_sending_loses_no_email(
     pool: asyncpg.Pool, org: Org, settings: Settings, database_url: str, redis_url: str
 ) -> None:
-    from service.surveys.waves.clock import sweep_outbox
+    from service.surveys.delivery import sweep_outbox
 
     # Slow enough (4 senders x 30 ms a message: about a second for 120) that the flush lands
     # mid-wave even on a fast, quiet machine.

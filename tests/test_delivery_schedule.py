@@ -15,13 +15,9 @@ from litestar.testing import AsyncTestClient
 from service.analytics.rollup import rollup_wave
 from service.auth import create_key
 from service.settings import Settings
+from service.surveys.delivery import queue_reminders, sweep_outbox
 from service.surveys.delivery.sender import deliver_pending
-from service.surveys.waves.clock import (
-    close_due_waves,
-    open_due_waves,
-    queue_reminders,
-    sweep_outbox,
-)
+from service.surveys.waves import close_due_waves, open_due_waves
 from tests.conftest import MailBox, Org
 from tests.delivery_kit import FAST, LINK, open_test_wave, outbox_states
 from tests.factories import make_people, make_pulse, make_team_tree

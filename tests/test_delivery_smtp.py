@@ -20,10 +20,10 @@ import pytest
 from aiosmtpd.smtp import AuthResult, LoginPassword
 
 from service.settings import Settings
+from service.surveys.delivery import DeliveryConfig, sweep_outbox
 from service.surveys.delivery.mail import build_message
-from service.surveys.delivery.outbox import OutboxItem
-from service.surveys.delivery.sender import DeliveryConfig, deliver_pending, smtp_options
-from service.surveys.waves.clock import sweep_outbox
+from service.surveys.delivery.models import OutboxItem
+from service.surveys.delivery.sender import deliver_pending, smtp_options
 from tests.conftest import ROOT, Org
 from tests.delivery_kit import (
     FAST,
@@ -188,7 +188,7 @@ async def test_worker_process_killed_mid_batch_still_gets_everyone_their_email(
     from arq.connections import ArqRedis
     from redis.asyncio import Redis
 
-    from service.surveys.delivery.outbox import kick_delivery
+    from service.surveys.delivery import kick_delivery
 
     wave = await open_test_wave(pool, org.id, settings, 80)
     handler = Smtp(delay=0.03)

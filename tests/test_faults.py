@@ -145,7 +145,7 @@ async def test_postgres_restart_under_submit_load_stores_every_2xx_exactly_once(
 async def test_redis_down_during_a_wave_keeps_submits_and_reads_working_and_loses_no_mail(
     world: World, mailbox: MailBox, settings: Settings
 ) -> None:
-    from service.surveys.delivery.outbox import kick_delivery
+    from service.surveys.delivery import kick_delivery
 
     wave = await open_test_wave(world.pool, world.org.id, people=12, k=3)
     leader = await make_leader_headers(world.pool, world.org.id, [wave.teams["Engineering"]])
@@ -201,7 +201,7 @@ async def test_worker_killed_during_wave_close_leaves_it_whole_and_a_rerun_close
         from uuid import UUID
         from service.db import connect
         from service.analytics.rollup import rollup_wave
-        from service.surveys.waves.lifecycle import close_wave
+        from service.surveys.waves import close_wave
 
         async def main():
             conn = await connect(sys.argv[1])
@@ -257,7 +257,7 @@ async def test_worker_killed_during_wave_close_leaves_it_whole_and_a_rerun_close
     assert state == ("open", 7, 0, 0)
 
     from service.analytics.rollup import rollup_wave
-    from service.surveys.waves.lifecycle import close_wave
+    from service.surveys.waves import close_wave
 
     conn = await asyncpg.connect(world.dsn)
     await _init_connection(conn)

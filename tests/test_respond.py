@@ -12,8 +12,7 @@ from urllib.parse import urlencode
 import asyncpg
 import pytest
 
-from service.surveys.respond.submission import submit_response
-from service.surveys.respond.tokens import token_for
+from service.surveys.respond import submit, token_for
 from tests.conftest import TEST_SECRET, Org
 from tests.helpers_waves import close, full_answers, open_test_wave
 
@@ -213,12 +212,14 @@ async def test_fifty_racing_connections_with_one_token_store_exactly_one_ballot(
         for c in conns:
             await _init_connection(c)
         results = await asyncio.gather(
-            *(submit_response(c, w.tokens[0], full_answers(w.item_keys), None) for c in conns)
+            *(submit(c, w.tokens[0], full_answers(w.item_keys), None) for c in conns)
         )
     finally:
         for c in conns:
             await c.close()
-    assert results.count(True) == 1
+    statuses = [r.status for r in results]
+    assert statuses.count("stored") == 1
+    assert set(statuses) == {"stored", "unavailable"}
     assert await stored(pool) == (1, 1)
 
 
@@ -227,15 +228,17 @@ async def test_submits_racing_a_close_are_either_counted_or_refused(
 ) -> None:
     w = await open_test_wave(pool, org.id, people=30)
 
-    async def submit(i: int) -> bool:
+    async def one(i: int) -> bool:
         await asyncio.sleep(secrets.randbelow(20) / 1000)
-        return await submit_response(pool, w.tokens[i], full_answers(w.item_keys), None)
+        outcome = await submit(pool, w.tokens[i], full_answers(w.item_keys), None)
+        assert outcome.status in ("stored", "closed")
+        return outcome.status == "stored"
 
     async def close_soon() -> bool:
         await asyncio.sleep(0.01)
         return await close(pool, org.id, w.wave_id)
 
-    *accepted, closed = await asyncio.gather(*(submit(i) for i in range(30)), close_soon())
+    *accepted, closed = await asyncio.gather(*(one(i) for i in range(30)), close_soon())
     assert closed
     assert await pool.fetchval("SELECT count(*) FROM ballots") == 0
     assert await pool.fetchval("SELECT count(*) FROM responses") == sum(accepted)
@@ -245,8 +248,8 @@ async def test_submits_racing_a_close_are_either_counted_or_refused(
 async def test_a_wave_item_removed_from_the_bank_mid_wave_does_not_lock_people_out(
     client: Any, pool: asyncpg.Pool, org: Org
 ) -> None:
-    # The one-statement submit insists on every wave item; the Python rules (which the page
-    # follows) only ask what can still be shown. The fallback stores what the page accepted.
+    # The page shows the wave's items that are still in the bank, and the submit asks exactly
+    # those: answering what the page showed is enough.
     w = await open_test_wave(pool, org.id)
     gone = w.item_keys[-1]
     await pool.execute("DELETE FROM items WHERE org_id = $1 AND key = $2", org.id, gone)
@@ -354,3 +357,86 @@ async def test_tokens_never_reach_a_log_line(
     assert "/s/{token}" in logged and "/api/v1/respond/{token}" in logged
     assert not any(t in logged for t in w.tokens)
     assert not re.search(r"[A-Za-z0-9_-]{43}", logged)
+
+
+# --- one rule set, one refusal ------------------------------------------------------------------
+
+
+async def test_submit_names_every_problem_of_the_answers_and_stores_nothing(
+    pool: asyncpg.Pool, org: Org
+) -> None:
+    w = await open_test_wave(pool, org.id)
+    first, second, third, *rest = w.item_keys
+    answers: dict[str, object] = {first: 99, second: "4", third: 3.5, "no.such.item": 3}
+    outcome = await submit(pool, w.tokens[0], answers, None)
+    assert outcome.status == "invalid"
+    assert outcome.errors == {
+        first: "err_range",
+        second: "err_range",  # the form turns integers into numbers; any other text is refused
+        third: "err_range",
+        "no.such.item": "err_unknown",
+        **{key: "err_missing" for key in rest},
+    }
+    odd = await submit(pool, w.tokens[0], {first: None, second: True}, None)
+    assert odd.errors[first] == "err_missing" and odd.errors[second] == "err_range"
+    assert await stored(pool) == (0, 0)
+    ok = await submit(pool, w.tokens[0], full_answers(w.item_keys), "fine")
+    assert ok.status == "stored" and ok.errors == {}
+
+
+async def test_a_bad_comment_is_named_with_the_answers_problems_but_only_for_a_usable_link(
+    client: Any, pool: asyncpg.Pool, org: Org
+) -> None:
+    w = await open_test_wave(pool, org.id)
+    body = {"answers": {**full_answers(w.item_keys), w.item_keys[0]: 0}, "comment": "<b>x</b>"}
+    r = await client.post(f"/api/v1/respond/{w.tokens[0]}", json=body)
+    assert r.status_code == 422
+    fields = {e["field"] for e in r.json()["errors"]}
+    assert fields == {f"answers.{w.item_keys[0]}", "comment"}
+    unknown = await client.post(f"/api/v1/respond/{'A' * 43}", json=body)
+    assert unknown.status_code == 404
+    await close(pool, org.id, w.wave_id)
+    late = await client.post(f"/api/v1/respond/{w.tokens[0]}", json=body)
+    assert late.status_code == 410
+    assert await pool.fetchval("SELECT count(*) FROM responses") == 0
+
+
+async def test_nul_characters_in_field_names_or_answers_are_refused_not_a_crash(
+    client: Any, pool: asyncpg.Pool, org: Org
+) -> None:
+    w = await open_test_wave(pool, org.id)
+    body = form_body(w.item_keys) + "&" + urlencode({"item:\x00": "3"})
+    r = await client.post(f"/s/{w.tokens[0]}", content=body, headers=FORM)
+    assert r.status_code == 422 and "could not be read" in r.text
+    fields = {f"item:{k}": "3" for k in w.item_keys} | {f"item:{w.item_keys[0]}": "\x00"}
+    r = await client.post(f"/s/{w.tokens[0]}", content=urlencode(fields), headers=FORM)
+    assert r.status_code == 422 and "Please choose one of the offered answers." in r.text
+    answers = {**full_answers(w.item_keys), "a\x00b": 3}
+    r = await client.post(f"/api/v1/respond/{w.tokens[0]}", json={"answers": answers})
+    assert r.status_code == 422 and "not an item" in r.text
+    assert await stored(pool) == (0, 0)
+
+
+async def test_a_submit_waiting_on_a_closing_wave_sees_it_closed_and_stores_nothing(
+    pool: asyncpg.Pool, org: Org
+) -> None:
+    from service.analytics.rollup import rollup_wave
+    from service.surveys.waves import close_wave
+
+    w = await open_test_wave(pool, org.id)
+    async with pool.acquire() as conn:
+        tx = conn.transaction()
+        await tx.start()
+        try:
+            assert await close_wave(conn, org.id, w.wave_id, after_close=rollup_wave)
+            waiting = asyncio.create_task(
+                submit(pool, w.tokens[0], full_answers(w.item_keys), None)
+            )
+            await asyncio.sleep(0.3)
+            assert not waiting.done(), "the submit did not wait for the closing transaction"
+        finally:
+            await tx.commit()
+    outcome = await waiting
+    assert outcome.status == "closed"
+    assert await stored(pool) == (0, 0)
+    assert await pool.fetchval("SELECT count(*) FROM responses") == 0

@@ -129,7 +129,7 @@ async def test_skipped_and_out_of_range_answers_are_not_counted(
     )
     async with pool.acquire() as conn:
         from service.analytics.rollup import rollup_wave
-        from service.surveys.waves.lifecycle import close_wave
+        from service.surveys.waves import close_wave
 
         await close_wave(conn, org.id, wave_id, after_close=rollup_wave)
     cells = await _cells(pool, wave_id)

@@ -9,8 +9,8 @@ from typing import Any
 import asyncpg
 import pytest
 
-from service.surveys.respond.tokens import token_for, token_hash
-from service.surveys.waves.lifecycle import open_wave
+from service.surveys.respond import token_for, token_hash
+from service.surveys.waves import open_wave
 from tests.conftest import TEST_SECRET, Org, make_org
 from tests.factories import make_people, make_pulse, make_team_tree
 from tests.helpers_waves import close, full_answers, open_test_wave

@@ -10,9 +10,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from .delivery.sender import deliver_wave
-from .waves.clock import close_due_waves, open_due_waves, queue_reminders, sweep_outbox
-from .waves.lifecycle import reseal_open_waves
+from .delivery import deliver_wave, queue_reminders, sweep_outbox
+from .waves import close_due_waves, open_due_waves, reseal_open_waves
 
 FUNCTIONS: list[Any] = [deliver_wave]
 CRONS: list[tuple[Any, dict[str, Any]]] = [

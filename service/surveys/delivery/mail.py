@@ -19,14 +19,15 @@ from email.utils import format_datetime, formataddr, parseaddr
 from functools import lru_cache
 from pathlib import Path
 from urllib.parse import urlsplit
+from uuid import UUID
 
-import msgspec
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
 from markupsafe import escape
 
 from ...settings import Settings
+from ..respond import token_for
+from .models import OutboxItem, OutgoingMail
 from .optout import optout_token
-from .outbox import OutboxItem
 
 LOCALES = ("en", "nl")
 DEFAULT_LOCALE = "en"
@@ -91,23 +92,13 @@ def mail_domain(settings: Settings) -> str:
     return addr.rpartition("@")[2] or urlsplit(settings.public_base_url).hostname or "candor"
 
 
-def respondent_link(settings: Settings, invitation_id: object) -> str:
-    from ..respond.tokens import token_for
-
-    return f"{settings.public_base_url}/s/{token_for(settings.secret_key, invitation_id)}"  # type: ignore[arg-type]
+def respondent_link(settings: Settings, invitation_id: UUID) -> str:
+    return f"{settings.public_base_url}/s/{token_for(settings.secret_key, invitation_id)}"
 
 
 def optout_link(settings: Settings, item: OutboxItem) -> str:
     token = optout_token(settings.secret_key, item.org_id, item.person_id, item.wave_id)
     return f"{settings.public_base_url}/optout/{token}"
-
-
-class OutgoingMail(msgspec.Struct, frozen=True):
-    """A ready-to-send message: the envelope recipient, its Message-ID and the RFC 5322 bytes."""
-
-    recipient: str
-    message_id: str
-    data: bytes
 
 
 def _qp(text: str) -> bytes:

@@ -1,11 +1,12 @@
-"""Opting out of pulse emails: the signed link in every email, its page, and the record.
+"""Opting out of pulse emails: the signed link in every email, its page's words, the record.
 
 The link carries org, person and wave ids plus an HMAC under the server secret, so it cannot
 be guessed or altered, and it is separate from the survey token (opting out neither uses nor
 reveals the answer link). GET shows a confirmation button, because mail scanners prefetch
 links; POST opts out (also the RFC 8058 one-click POST that mail clients send). Opting out sets
 people.opted_out, so later waves skip the person, cancels their unsent mail, and records the
-wave it came from so admins can see a count. Nothing here touches answers.
+wave it came from so admins can see a count. Nothing here touches answers. The page's two
+handlers are in routes.py.
 """
 
 from __future__ import annotations
@@ -17,17 +18,13 @@ import hmac
 from uuid import UUID
 
 import asyncpg
-from litestar import get, post
-from litestar.datastructures import State
-from litestar.response import Template
 
-from ...apidoc import pages
-from ...ratelimit import RESPOND, limited
+from . import queries
 
 _DOMAIN = b"candor-optout:"
 _MAC_BYTES = 16
 
-_TEXTS = {
+TEXTS = {
     "en": {
         "title": "Stop pulse survey emails",
         "ask": "Press the button to stop receiving pulse survey emails from your organisation. "
@@ -76,85 +73,16 @@ def read_optout_token(secret: str, token: str) -> tuple[UUID, UUID, UUID] | None
 async def opt_out(conn: asyncpg.Connection, org_id: UUID, person_id: UUID, wave_id: UUID) -> bool:
     """Opt a person out; True when they exist. Idempotent."""
     async with conn.transaction():
-        found = await conn.fetchval(
-            "UPDATE people SET opted_out = true, updated_at = now() "
-            "WHERE org_id = $1 AND id = $2 RETURNING true",
-            org_id,
-            person_id,
-        )
-        if not found:
+        if not await conn.fetchval(queries.OPT_OUT_PERSON, org_id, person_id):
             return False
-        await conn.execute(
-            """
-            INSERT INTO opt_outs (org_id, person_id, wave_id) VALUES ($1, $2, $3)
-            ON CONFLICT (org_id, person_id) DO NOTHING
-            """,
-            org_id,
-            person_id,
-            wave_id,
-        )
-        await conn.execute(
-            """
-            UPDATE outbox o SET state = 'skipped', last_error = 'opted out'
-            FROM invitations i
-            WHERE i.org_id = o.org_id AND i.id = o.invitation_id
-              AND o.org_id = $1 AND i.person_id = $2 AND o.state = 'pending'
-            """,
-            org_id,
-            person_id,
-        )
+        await conn.execute(queries.RECORD_OPT_OUT, org_id, person_id, wave_id)
+        await conn.execute(queries.SKIP_PENDING_OF_PERSON, org_id, person_id)
     return True
 
 
-async def _locale(state: State, ids: tuple[UUID, UUID, UUID] | None) -> str:
+async def page_locale(pool: asyncpg.Pool, ids: tuple[UUID, UUID, UUID] | None) -> str:
+    """The opt-out page's language: the person's own, when the link is genuine."""
     if ids is None:
         return "en"
-    locale = await state.pool.fetchval(
-        "SELECT locale FROM people WHERE org_id = $1 AND id = $2", ids[0], ids[1]
-    )
-    return locale if locale in _TEXTS else "en"
-
-
-def _page(locale: str, page_state: str, status: int = 200) -> Template:
-    return Template(
-        "mail_optout.html",
-        context={"locale": locale, "t": _TEXTS[locale], "state": page_state},
-        status_code=status,
-        headers={"Cache-Control": "no-store"},
-    )
-
-
-@get(
-    "/optout/{token:str}",
-    tags=["respondent pages"],
-    summary="Opt-out page linked from every email (HTML for a person)",
-    before_request=limited(RESPOND, page=True),
-    media_type="text/html",
-    responses=pages(404, 429),
-)
-async def optout_page(state: State, token: str) -> Template:
-    ids = read_optout_token(state.settings.secret_key, token)
-    locale = await _locale(state, ids)
-    return _page(locale, "ask" if ids else "unknown", 200 if ids else 404)
-
-
-@post(
-    "/optout/{token:str}",
-    tags=["respondent pages"],
-    summary="Confirm the opt-out: no more pulse emails to this person",
-    status_code=200,
-    before_request=limited(RESPOND, page=True),
-    media_type="text/html",
-    responses=pages(404, 429),
-)
-async def optout_confirm(state: State, token: str) -> Template:
-    ids = read_optout_token(state.settings.secret_key, token)
-    if ids is None:
-        return _page("en", "unknown", 404)
-    async with state.pool.acquire() as conn:
-        done = await opt_out(conn, *ids)
-    locale = await _locale(state, ids)
-    return _page(locale, "done" if done else "unknown", 200 if done else 404)
-
-
-ROUTES = [optout_page, optout_confirm]
+    locale = await pool.fetchval(queries.PERSON_LOCALE, ids[0], ids[1])
+    return locale if locale in TEXTS else "en"

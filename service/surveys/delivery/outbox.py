@@ -19,14 +19,15 @@ from __future__ import annotations
 
 import asyncio
 import random
-from datetime import datetime
 from typing import Any, Literal
 from uuid import UUID
 
 import asyncpg
-import msgspec
 import structlog
 from redis.exceptions import RedisError
+
+from . import queries
+from .models import OutboxItem
 
 log = structlog.get_logger("candor.outbox")
 
@@ -34,7 +35,6 @@ log = structlog.get_logger("candor.outbox")
 Executor = asyncpg.Pool | asyncpg.Connection | asyncpg.pool.PoolConnectionProxy
 
 DELIVER_JOB = "deliver_wave"
-Kind = Literal["invite", "reminder"]
 
 
 def delivery_job_id(org_id: UUID | str, wave_id: UUID | str) -> str:
@@ -58,67 +58,16 @@ async def kick_delivery(redis: Any, org_id: UUID, wave_id: UUID) -> bool:
     return job is not None
 
 
-class OutboxItem(msgspec.Struct, frozen=True):
-    """A claimed row with everything needed to write and address its email."""
-
-    id: UUID
-    org_id: UUID
-    invitation_id: UUID
-    kind: Kind
-    reminder_no: int
-    attempts: int
-    person_id: UUID
-    email: str
-    display_name: str
-    locale: str | None
-    opted_out: bool
-    responded: bool
-    wave_id: UUID
-    wave_state: str
-    closes_at: datetime
-    k: int
-    pulse_id: UUID
-    pulse_name: str
-    org_name: str
-
-
-_CLAIM = """
-WITH picked AS (
-    -- Driven by the partial index of pending rows, and unordered: a sort over every pending
-    -- row of a 10,000-person wave for each batch of 50 cost more than the sending.
-    SELECT o.org_id, o.id
-    FROM outbox o
-    WHERE o.state = 'pending' AND o.next_attempt_at <= now() AND o.org_id = $1
-      AND EXISTS (SELECT 1 FROM invitations i
-                  WHERE i.org_id = o.org_id AND i.id = o.invitation_id AND i.wave_id = $2)
-    LIMIT $3
-    FOR UPDATE SKIP LOCKED
-), claimed AS (
-    UPDATE outbox o
-    SET state = 'sending', claim = $4, claimed_at = now(), attempts = o.attempts + 1
-    FROM picked
-    WHERE o.org_id = picked.org_id AND o.id = picked.id
-    RETURNING o.org_id, o.id, o.invitation_id, o.kind, o.reminder_no, o.attempts
-)
-SELECT c.id, c.org_id, c.invitation_id, c.kind, c.reminder_no, c.attempts,
-       p.id AS person_id, p.email, p.display_name, p.locale, p.opted_out,
-       i.responded, w.id AS wave_id, w.state AS wave_state, w.closes_at, w.k,
-       pu.id AS pulse_id, pu.name AS pulse_name, org.name AS org_name
-FROM claimed c
-JOIN invitations i ON i.org_id = c.org_id AND i.id = c.invitation_id
-JOIN people p ON p.org_id = i.org_id AND p.id = i.person_id
-JOIN waves w ON w.org_id = i.org_id AND w.id = i.wave_id
-JOIN pulses pu ON pu.org_id = w.org_id AND pu.id = w.pulse_id
-JOIN orgs org ON org.id = c.org_id
-ORDER BY c.id
-"""
+async def queue_invites(conn: Executor, org_id: UUID, wave_id: UUID) -> None:
+    """One pending invite email per invitation of a wave (in the opening transaction)."""
+    await conn.execute(queries.QUEUE_INVITES, org_id, wave_id)
 
 
 async def claim_batch(
     conn: Executor, org_id: UUID, wave_id: UUID, claim: UUID, limit: int
 ) -> list[OutboxItem]:
     """Claim up to `limit` due rows of a wave; concurrent claimers never get the same row."""
-    rows = await conn.fetch(_CLAIM, org_id, wave_id, limit, claim)
+    rows = await conn.fetch(queries.CLAIM, org_id, wave_id, limit, claim)
     return [OutboxItem(**dict(r)) for r in rows]
 
 
@@ -128,17 +77,7 @@ async def mark_sent(
     claim: UUID,
     message_id: str,
 ) -> None:
-    await conn.execute(
-        """
-        UPDATE outbox SET state = 'sent', sent_at = now(), message_id = $4, last_error = NULL,
-                          claim = NULL
-        WHERE org_id = $1 AND id = $2 AND claim = $3 AND state = 'sending'
-        """,
-        item.org_id,
-        item.id,
-        claim,
-        message_id,
-    )
+    await conn.execute(queries.MARK_SENT, item.org_id, item.id, claim, message_id)
 
 
 class SentMarks:
@@ -175,15 +114,7 @@ class SentMarks:
             if not rows:
                 return
             await self.pool.execute(
-                """
-                UPDATE outbox o
-                SET state = 'sent', sent_at = now(), message_id = u.mid, last_error = NULL,
-                    claim = NULL
-                FROM unnest($1::uuid[], $2::uuid[], $3::uuid[], $4::text[])
-                     AS u(org, id, claim, mid)
-                WHERE o.org_id = u.org AND o.id = u.id AND o.claim = u.claim
-                  AND o.state = 'sending'
-                """,
+                queries.MARK_SENT_MANY,
                 [r[0] for r in rows],
                 [r[1] for r in rows],
                 [r[2] for r in rows],
@@ -212,17 +143,7 @@ async def _finish(
     state: Literal["failed", "skipped"],
     error: str,
 ) -> None:
-    await conn.execute(
-        """
-        UPDATE outbox SET state = $4, last_error = left($5, 500), claim = NULL
-        WHERE org_id = $1 AND id = $2 AND claim = $3 AND state = 'sending'
-        """,
-        item.org_id,
-        item.id,
-        claim,
-        state,
-        error,
-    )
+    await conn.execute(queries.FINISH, item.org_id, item.id, claim, state, error)
 
 
 def backoff_seconds(attempts: int, base: float, cap: float) -> float:
@@ -247,18 +168,7 @@ async def mark_retry(
     if item.attempts >= max_attempts:
         await mark_failed(conn, item, claim, f"gave up after {item.attempts} attempts: {error}")
         return False
-    await conn.execute(
-        """
-        UPDATE outbox SET state = 'pending', last_error = left($4, 500), claim = NULL,
-                          next_attempt_at = now() + make_interval(secs => $5)
-        WHERE org_id = $1 AND id = $2 AND claim = $3 AND state = 'sending'
-        """,
-        item.org_id,
-        item.id,
-        claim,
-        error,
-        delay,
-    )
+    await conn.execute(queries.RETRY_LATER, item.org_id, item.id, claim, error, delay)
     return True
 
 
@@ -266,70 +176,29 @@ async def release(conn: Executor, items: list[OutboxItem], claim: UUID) -> None:
     """Give back claimed rows that were never tried (the claim did not count as an attempt)."""
     if not items:
         return
-    await conn.execute(
-        """
-        UPDATE outbox SET state = 'pending', attempts = greatest(attempts - 1, 0), claim = NULL
-        WHERE org_id = $1 AND id = ANY($2::uuid[]) AND claim = $3 AND state = 'sending'
-        """,
-        items[0].org_id,
-        [i.id for i in items],
-        claim,
-    )
+    await conn.execute(queries.RELEASE, items[0].org_id, [i.id for i in items], claim)
 
 
 async def seconds_until_next_due(conn: Executor, org_id: UUID, wave_id: UUID) -> float | None:
     """Seconds until the wave's earliest pending row is due (0 when due now), None if none."""
-    value = await conn.fetchval(
-        """
-        SELECT extract(epoch FROM min(o.next_attempt_at) - now())::float8
-        FROM outbox o
-        JOIN invitations i ON i.org_id = o.org_id AND i.id = o.invitation_id
-        WHERE o.org_id = $1 AND i.wave_id = $2 AND o.state = 'pending'
-        """,
-        org_id,
-        wave_id,
-    )
+    value = await conn.fetchval(queries.SECONDS_UNTIL_NEXT_DUE, org_id, wave_id)
     # greatest() would turn 'no rows' (NULL) into 0, so clamp here instead.
     return None if value is None else max(0.0, float(value))
 
 
 async def reset_stale_claims(conn: Executor, lease_seconds: float) -> int:
     """Put rows whose sender vanished (still 'sending' after the lease) back to pending."""
-    result = await conn.execute(
-        """
-        UPDATE outbox SET state = 'pending', claim = NULL, next_attempt_at = now(),
-                          last_error = coalesce(last_error, 'sender stopped before finishing')
-        WHERE state = 'sending' AND claimed_at < now() - make_interval(secs => $1)
-        """,
-        lease_seconds,
-    )
+    result = await conn.execute(queries.RESET_STALE_CLAIMS, lease_seconds)
     return int(result.split()[-1])
 
 
 async def waves_with_due_mail(conn: Executor) -> list[tuple[UUID, UUID]]:
     """(org_id, wave_id) of every wave with pending rows due now."""
-    rows = await conn.fetch(
-        """
-        SELECT DISTINCT i.org_id, i.wave_id
-        FROM outbox o
-        JOIN invitations i ON i.org_id = o.org_id AND i.id = o.invitation_id
-        WHERE o.state = 'pending' AND o.next_attempt_at <= now()
-        """
-    )
+    rows = await conn.fetch(queries.WAVES_WITH_DUE_MAIL)
     return [(r["org_id"], r["wave_id"]) for r in rows]
 
 
 async def skip_pending_for_closed_wave(conn: Executor, org_id: UUID, wave_id: UUID) -> int:
     """A closed wave's unsent mail would carry a dead link: record it as skipped instead."""
-    result = await conn.execute(
-        """
-        UPDATE outbox o SET state = 'skipped', last_error = 'wave closed before sending',
-                            claim = NULL
-        FROM invitations i
-        WHERE i.org_id = o.org_id AND i.id = o.invitation_id
-          AND o.org_id = $1 AND i.wave_id = $2 AND o.state = 'pending'
-        """,
-        org_id,
-        wave_id,
-    )
+    result = await conn.execute(queries.SKIP_PENDING_OF_WAVE, org_id, wave_id)
     return int(result.split()[-1])

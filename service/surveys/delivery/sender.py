@@ -36,8 +36,8 @@ import structlog
 
 from ...settings import Settings, SettingsError
 from . import outbox
-from .mail import InvalidAddress, OutgoingMail, build_message, mail_domain
-from .outbox import OutboxItem
+from .mail import InvalidAddress, build_message, mail_domain
+from .models import OutboxItem, OutgoingMail
 
 log = structlog.get_logger("candor.delivery")
 

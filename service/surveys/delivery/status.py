@@ -1,9 +1,9 @@
-"""Admin view of a wave's delivery: who was invited, reached, failed, responded, opted out.
-
-GET /api/v1/waves/{wave_id}/delivery
+"""What GET /api/v1/waves/{wave_id}/delivery shows: who was invited, reached, failed,
+responded, opted out.
 
 - Admin keys see exact counts for the whole wave, the response rate, and the per-person list
-  of failed emails (address and last SMTP error) so they can fix the directory.
+  of failed emails (address and last SMTP error) so they can fix the directory. Every count
+  goes through `guard.admin_only`, the one path for admin-only numbers.
 - Leader keys never see counts or people. They get one participation figure per team at the
   top of their part of the wave, through the anonymity guard: only after the wave closed, only
   for groups of at least k invitees whose results are published, rounded to 5 points.
@@ -11,118 +11,60 @@ GET /api/v1/waves/{wave_id}/delivery
 
 from __future__ import annotations
 
-from typing import Any
 from uuid import UUID
 
-import msgspec
-from litestar import Controller, get
-from litestar.datastructures import State
-from litestar.di import Provide
+import asyncpg
 
-from ...auth import Principal, provide_principal, visible_team_ids
+from ...auth import Principal, visible_team_ids
 from ...errors import NotFound
-from ...guard import release_participation
+from ...guard import admin_only, release_participation
+from . import queries
+from .models import DeliveryStatus, FailedEmail, TeamParticipation
 
 FAILURE_LIST_LIMIT = 1000
 
-
-class FailedEmail(msgspec.Struct, frozen=True):
-    person_id: UUID
-    email: str
-    display_name: str
-    kind: str
-    reminder_no: int
-    attempts: int
-    last_error: str | None
+Reader = asyncpg.Connection | asyncpg.Pool
 
 
-class TeamParticipation(msgspec.Struct, frozen=True):
-    team_id: UUID
-    name: str
-    rate_pct: int | None
-    band: str | None
-    reason: str | None
+async def delivery_status(conn: Reader, who: Principal, wave_id: UUID) -> DeliveryStatus:
+    """The wave's delivery as `who` may see it; NotFound when it is not theirs to see."""
+    wave = await conn.fetchrow(queries.STATUS_WAVE, who.org_id, wave_id)
+    if wave is None:
+        raise NotFound("No such wave.")
+    if who.is_admin:
+        return await admin_status(conn, who, wave)
+    return await leader_status(conn, who, wave)
 
 
-class DeliveryStatus(msgspec.Struct, frozen=True):
-    wave_id: UUID
-    state: str
-    k: int
-    invited: int | None = None
-    delivered: int | None = None
-    pending: int | None = None
-    failed: int | None = None
-    skipped: int | None = None
-    reminders_sent: int | None = None
-    responded: int | None = None
-    opted_out: int | None = None
-    response_rate_pct: float | None = None
-    failures: list[FailedEmail] | None = None
-    participation: list[TeamParticipation] | None = None
-
-
-_COUNTS = """
-SELECT count(*) AS invited,
-       count(*) FILTER (WHERE o.state = 'sent') AS delivered,
-       count(*) FILTER (WHERE o.state IN ('pending', 'sending')) AS pending,
-       count(*) FILTER (WHERE o.state = 'failed') AS failed,
-       count(*) FILTER (WHERE o.state = 'skipped') AS skipped,
-       count(*) FILTER (WHERE i.responded) AS responded
-FROM invitations i
-LEFT JOIN outbox o ON o.org_id = i.org_id AND o.invitation_id = i.id AND o.kind = 'invite'
-WHERE i.org_id = $1 AND i.wave_id = $2
-"""
-
-_REMINDERS_SENT = """
-SELECT count(*) FROM outbox o
-JOIN invitations i ON i.org_id = o.org_id AND i.id = o.invitation_id
-WHERE o.org_id = $1 AND i.wave_id = $2 AND o.kind = 'reminder' AND o.state = 'sent'
-"""
-
-_FAILURES = """
-SELECT p.id AS person_id, p.email, p.display_name, o.kind, o.reminder_no, o.attempts,
-       o.last_error
-FROM outbox o
-JOIN invitations i ON i.org_id = o.org_id AND i.id = o.invitation_id
-JOIN people p ON p.org_id = i.org_id AND p.id = i.person_id
-WHERE o.org_id = $1 AND i.wave_id = $2 AND o.state = 'failed'
-ORDER BY lower(p.email), o.kind, o.reminder_no
-LIMIT $3
-"""
-
-
-async def admin_status(conn: Any, org_id: UUID, wave: Any) -> DeliveryStatus:
-    counts = await conn.fetchrow(_COUNTS, org_id, wave["id"])
+async def admin_status(conn: Reader, who: Principal, wave: asyncpg.Record) -> DeliveryStatus:
+    counts = await conn.fetchrow(queries.COUNTS, who.org_id, wave["id"])
+    assert counts is not None  # an aggregate: always one row
     invited = counts["invited"]
-    failures = await conn.fetch(_FAILURES, org_id, wave["id"], FAILURE_LIST_LIMIT)
+    failures = await conn.fetch(queries.FAILURES, who.org_id, wave["id"], FAILURE_LIST_LIMIT)
+    reminders = await conn.fetchval(queries.REMINDERS_SENT, who.org_id, wave["id"])
+    opted_out = await conn.fetchval(queries.OPTED_OUT, who.org_id, wave["id"])
+    rate = round(100 * counts["responded"] / invited, 1) if invited else None
+    admin = who.is_admin
     return DeliveryStatus(
         wave_id=wave["id"],
         state=wave["state"],
         k=wave["k"],
-        invited=invited,
-        delivered=counts["delivered"],
-        pending=counts["pending"],
-        failed=counts["failed"],
-        skipped=counts["skipped"],
-        reminders_sent=await conn.fetchval(_REMINDERS_SENT, org_id, wave["id"]),
-        responded=counts["responded"],
-        opted_out=await conn.fetchval(
-            "SELECT count(*) FROM opt_outs WHERE org_id = $1 AND wave_id = $2",
-            org_id,
-            wave["id"],
-        ),
-        response_rate_pct=round(100 * counts["responded"] / invited, 1) if invited else None,
-        failures=[FailedEmail(**dict(r)) for r in failures],
+        invited=admin_only(admin, invited),
+        delivered=admin_only(admin, counts["delivered"]),
+        pending=admin_only(admin, counts["pending"]),
+        failed=admin_only(admin, counts["failed"]),
+        skipped=admin_only(admin, counts["skipped"]),
+        reminders_sent=admin_only(admin, reminders),
+        responded=admin_only(admin, counts["responded"]),
+        opted_out=admin_only(admin, opted_out),
+        response_rate_pct=admin_only(admin, rate),
+        failures=[FailedEmail(**dict(r)) for r in failures] if admin else None,
     )
 
 
-async def leader_status(conn: Any, who: Principal, wave: Any) -> DeliveryStatus:
+async def leader_status(conn: Reader, who: Principal, wave: asyncpg.Record) -> DeliveryStatus:
     visible = await visible_team_ids(conn, who)
-    teams = await conn.fetch(
-        "SELECT team_id, parent_id, name FROM wave_teams WHERE org_id = $1 AND wave_id = $2",
-        who.org_id,
-        wave["id"],
-    )
+    teams = await conn.fetch(queries.WAVE_TEAMS, who.org_id, wave["id"])
     mine = [t for t in teams if t["team_id"] in visible]
     if not mine:
         raise NotFound("No such wave.")
@@ -131,13 +73,7 @@ async def leader_status(conn: Any, who: Principal, wave: Any) -> DeliveryStatus:
     groups = {
         r["team_id"]: r
         for r in await conn.fetch(
-            """
-            SELECT team_id, invited, responded, hidden FROM wave_groups
-            WHERE org_id = $1 AND wave_id = $2 AND scope = 'subtree' AND team_id = ANY($3::uuid[])
-            """,
-            who.org_id,
-            wave["id"],
-            [t["team_id"] for t in tops],
+            queries.SUBTREE_PARTICIPATION, who.org_id, wave["id"], [t["team_id"] for t in tops]
         )
     }
     closed = wave["state"] == "closed"
@@ -157,26 +93,3 @@ async def leader_status(conn: Any, who: Principal, wave: Any) -> DeliveryStatus:
             )
         )
     return DeliveryStatus(wave_id=wave["id"], state=wave["state"], k=wave["k"], participation=shown)
-
-
-class DeliveryStatusController(Controller):
-    path = "/api/v1"
-    tags = ["waves"]
-    dependencies = {"who": Provide(provide_principal)}
-
-    @get(
-        "/waves/{wave_id:uuid}/delivery",
-        summary="Delivery status of a wave (admin: counts and failures; leader: participation)",
-    )
-    async def delivery(self, state: State, who: Principal, wave_id: UUID) -> DeliveryStatus:
-        async with state.pool.acquire() as conn:
-            wave = await conn.fetchrow(
-                "SELECT id, state, k FROM waves WHERE org_id = $1 AND id = $2",
-                who.org_id,
-                wave_id,
-            )
-            if wave is None:
-                raise NotFound("No such wave.")
-            if who.is_admin:
-                return await admin_status(conn, who.org_id, wave)
-            return await leader_status(conn, who, wave)

@@ -1,5 +1,7 @@
 """The respondent's side over HTTP: the page behind an emailed link, its form submit, and a
-JSON twin for other clients. The rules and the SQL live in submission.py.
+JSON twin for other clients. Both submit through `submission.submit()` (the rules and the
+one statement) and only turn its Outcome into a page or a status; `find_invitation` supplies
+what a page shows (items, language).
 
 Oracles: an unknown token and a used token get the same page, byte for byte and with the same
 status, in a language chosen only from the request (never the person's locale, which would tell
@@ -13,10 +15,9 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Any
 from urllib.parse import parse_qsl
 
-import asyncpg
 import msgspec
 from litestar import Request, Response, get, post
 from litestar.datastructures import State
@@ -26,15 +27,8 @@ from ...apidoc import pages, problems
 from ...errors import CandorError, Gone, InvalidInput, NotFound, UnprocessableEntity
 from ...ratelimit import RESPOND, limited
 from . import i18n
-from .submission import (
-    COMMENT_MAX,
-    Invitation,
-    check_answers,
-    comment_problem,
-    find_invitation,
-    store_checked_ballot,
-    submit_response,
-)
+from .models import COMMENT_MAX, Invitation, Outcome, RespondIn, RespondOut
+from .submission import find_invitation, submit
 
 FORM_MAX_BYTES = 32_768  # 2,000 characters, each up to 4 UTF-8 bytes, percent-encoded: 24 KB
 ITEM_FIELD = "item:"
@@ -126,13 +120,24 @@ def _form(
     before_request=limited(RESPOND, page=True),
 )
 async def respond_page(request: Request[Any, Any, Any], state: State, token: str) -> Template:
+    return await _landing(request, state, token)
+
+
+async def _landing(
+    request: Request[Any, Any, Any],
+    state: State,
+    token: str,
+    errors: Mapping[str, str] | None = None,
+    status: int = 200,
+) -> Template:
+    """What the link shows now: the form, or the "unavailable" or "closed" page."""
     inv = await find_invitation(state.pool, token)
     if inv is None or (inv.responded and inv.is_open):
         return _unavailable(request)
     locale = i18n.pick_locale(_request_locale(request), inv.locale)
     if not inv.is_open:
         return _message("closed", locale, 410)
-    return _form(inv, locale)
+    return _form(inv, locale, errors=errors, status=status)
 
 
 def _parse_form(body: bytes) -> tuple[dict[str, str], str] | None:
@@ -173,61 +178,47 @@ def _parse_form(body: bytes) -> tuple[dict[str, str], str] | None:
 async def respond_submit(request: Request[Any, Any, Any], state: State, token: str) -> Template:
     media = request.headers.get("content-type", "").split(";")[0].strip().lower()
     body = await request.body()
-    parsed = None
+    # A post we cannot read gets the page a GET would, the form with a note on top.
+    unreadable = {"form": "err_form"}
     if media != "application/x-www-form-urlencoded":
-        status = 415
-    elif len(body) > FORM_MAX_BYTES:
-        status = 413
-    else:
-        status = 400
-        parsed = _parse_form(body)
+        return await _landing(request, state, token, unreadable, 415)
+    if len(body) > FORM_MAX_BYTES:
+        return await _landing(request, state, token, unreadable, 413)
+    parsed = _parse_form(body)
+    if parsed is None:
+        return await _landing(request, state, token, unreadable, 400)
+    values, comment = parsed
     async with state.pool.acquire() as conn:
-        if parsed is not None:
-            values, comment = parsed
-            answers = _as_ints(values)
-            if (
-                answers is not None
-                and comment_problem(comment) is None
-                and await submit_response(conn, token, answers, comment)
-            ):
-                # The form posts to ?lang=..., so the request names the page's language.
-                return _message("thanks", i18n.pick_locale(_request_locale(request)), 200)
-        # Refused or unreadable: find out why and tell the person.
-        inv = await find_invitation(conn, token)
-        if inv is None or (inv.responded and inv.is_open):
+        outcome = await submit(conn, token, _form_answers(values), comment)
+        if outcome.status == "stored":
+            # The form posts to ?lang=..., so the request names the page's language.
+            return _message("thanks", i18n.pick_locale(_request_locale(request)), 200)
+        if outcome.status == "unavailable":
             return _unavailable(request)
-        locale = i18n.pick_locale(_request_locale(request), inv.locale)
-        if not inv.is_open:
-            return _message("closed", locale, 410)
-        if parsed is None:
-            return _form(inv, locale, errors={"form": "err_form"}, status=status)
-        values, comment = parsed
-        errors = check_answers(inv, values, comment)
-        # A field we never offered means a tampered form, not a slip: say so once, at the top.
-        if any(e == "err_unknown" for e in errors.values()):
-            errors = {k: e for k, e in errors.items() if e != "err_unknown"} | {"form": "err_form"}
-        if errors:
-            return _form(inv, locale, values=values, comment=comment, errors=errors, status=422)
-        answers = {k: int(v) for k, v in values.items()}
-        if not await store_checked_ballot(conn, token, inv, answers, comment):
-            return await _after_race(request, conn, token)
-    return _message("thanks", locale, 200)
+        # Refused for a reason the person may read: the page needs the wave's items and words.
+        inv = await find_invitation(conn, token)
+    if inv is None:
+        return _unavailable(request)
+    locale = i18n.pick_locale(_request_locale(request), inv.locale)
+    if outcome.status == "closed":
+        return _message("closed", locale, 410)
+    return _form(
+        inv, locale, values=values, comment=comment, errors=_form_errors(outcome), status=422
+    )
 
 
-def _as_ints(values: Mapping[str, str]) -> dict[str, int] | None:
-    if not all(_INTEGER.fullmatch(v) for v in values.values()):
-        return None
-    return {k: int(v) for k, v in values.items()}
+def _form_answers(values: Mapping[str, str]) -> dict[str, int | str | None]:
+    """Form fields as answers: integers as numbers, an empty field as no answer, anything else
+    as the text sent (which the rules refuse as out of range)."""
+    return {k: int(v) if _INTEGER.fullmatch(v) else (v or None) for k, v in values.items()}
 
 
-async def _after_race(
-    request: Request[Any, Any, Any], conn: asyncpg.Connection, token: str
-) -> Template:
-    """The submit lost a race (another request used the token, or the wave just closed)."""
-    inv = await find_invitation(conn, token)
-    if inv is not None and not inv.is_open:
-        return _message("closed", i18n.pick_locale(_request_locale(request), inv.locale), 410)
-    return _unavailable(request)
+def _form_errors(outcome: Outcome) -> dict[str, str]:
+    # A field we never offered means a tampered form, not a slip: say so once, at the top.
+    errors = {k: e for k, e in outcome.errors.items() if e != "err_unknown"}
+    if len(errors) < len(outcome.errors):
+        errors["form"] = "err_form"
+    return errors
 
 
 _CSS = (Path(__file__).resolve().parent / "templates" / "respond.css").read_bytes()
@@ -249,18 +240,6 @@ async def respond_css() -> Response[bytes]:
 
 
 # --- the JSON twin ------------------------------------------------------------------------------
-
-AnswerValue = Annotated[int, msgspec.Meta(ge=-100, le=100)]
-
-
-class RespondIn(msgspec.Struct, forbid_unknown_fields=True, frozen=True):
-    answers: Annotated[dict[str, AnswerValue], msgspec.Meta(max_length=20)]
-    comment: Annotated[str, msgspec.Meta(max_length=COMMENT_MAX)] | None = None
-
-
-class RespondOut(msgspec.Struct, frozen=True):
-    status: str = "recorded"
-
 
 _ERROR_WORDS = {
     "err_unknown": "is not an item of this wave",
@@ -301,32 +280,20 @@ async def respond_json(
     except (msgspec.DecodeError, UnicodeDecodeError):
         raise InvalidInput("The body is not valid UTF-8 JSON.") from None
     comment = (data.comment or "").replace("\r\n", "\n").strip() or None
-    answers = dict(data.answers)
     async with state.pool.acquire() as conn:
-        if comment_problem(comment) is None and await submit_response(
-            conn, token, answers, comment
-        ):
-            return Response(RespondOut(), status_code=201, headers=NO_STORE)
-        # Refused: find out why and say so.
-        inv = await find_invitation(conn, token)
-        if inv is None or (inv.responded and inv.is_open):
-            raise NotFound(_UNAVAILABLE)
-        if not inv.is_open:
-            raise Gone(_CLOSED)
-        errors = check_answers(inv, answers, comment)
-        if errors:
-            raise UnprocessableEntity(
-                "Some answers cannot be accepted; nothing was stored.",
-                errors=[
-                    {"field": f if f == "comment" else f"answers.{f}", "problem": _ERROR_WORDS[e]}
-                    for f, e in sorted(errors.items())
-                ],
-            )
-        if not await store_checked_ballot(conn, token, inv, answers, comment):
-            after = await find_invitation(conn, token)
-            if after is not None and not after.is_open:
-                raise Gone(_CLOSED)
-            raise NotFound(_UNAVAILABLE)
+        outcome = await submit(conn, token, data.answers, comment)
+    if outcome.status == "unavailable":
+        raise NotFound(_UNAVAILABLE)
+    if outcome.status == "closed":
+        raise Gone(_CLOSED)
+    if outcome.status == "invalid":
+        raise UnprocessableEntity(
+            "Some answers cannot be accepted; nothing was stored.",
+            errors=[
+                {"field": f if f == "comment" else f"answers.{f}", "problem": _ERROR_WORDS[e]}
+                for f, e in sorted(outcome.errors.items())
+            ],
+        )
     return Response(RespondOut(), status_code=201, headers=NO_STORE)
 
 

@@ -1,0 +1,24 @@
+"""The waves slice: a pulse's waves from opening to closing.
+
+It owns the `waves`, `wave_teams`, `invitations` and `ballots` tables while a wave runs:
+opening (freeze the team tree, invite, queue the invite emails through delivery), closing
+(shuffle the sealed ballot box into responses and comments, then the `after_close` step the
+assembly passes in), resealing an open wave's ballot box, the crons that open and close waves
+on time, and the admin API over waves. Other slices and the assembly import from here.
+"""
+
+from __future__ import annotations
+
+from .ballot_box import reseal_ballot_box, reseal_open_waves
+from .clock import close_due_waves, open_due_waves
+from .lifecycle import AfterClose, close_wave, open_wave
+
+__all__ = [
+    "AfterClose",
+    "close_due_waves",
+    "close_wave",
+    "open_due_waves",
+    "open_wave",
+    "reseal_ballot_box",
+    "reseal_open_waves",
+]

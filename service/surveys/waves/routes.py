@@ -1,9 +1,61 @@
-"""The waves slice's route groups, mounted by service/app.py."""
+"""The waves admin API: open a pulse's next wave now, list waves, show one, close one now."""
 
 from __future__ import annotations
 
 from typing import Any
+from uuid import UUID
 
-from .lifecycle import WaveController
+from litestar import Controller, get, post
+from litestar.datastructures import State
+from litestar.di import Provide
+
+from ...apidoc import problems
+from ...auth import Principal, provide_principal
+from . import listing
+from .lifecycle import close_wave, nudge_delivery, open_wave
+from .models import WaveOut
+
+
+class WaveController(Controller):
+    path = "/api/v1"
+    tags = ["waves"]
+    dependencies = {"who": Provide(provide_principal)}
+
+    @post(
+        "/pulses/{pulse_id:uuid}/waves",
+        summary="Open the pulse's next wave now (admin)",
+        responses=problems(409, 422),
+    )
+    async def open_now(self, state: State, who: Principal, pulse_id: UUID) -> WaveOut:
+        who.require_admin()
+        async with state.pool.acquire() as conn:
+            wave_id = await open_wave(conn, who.org_id, pulse_id, secret=state.settings.secret_key)
+            out = await listing.one_wave(conn, who, wave_id)
+        await nudge_delivery(state.redis, who.org_id, wave_id)
+        return out
+
+    @get("/waves", summary="Waves, newest first (admin: all; leader: those touching their teams)")
+    async def list_waves(
+        self, state: State, who: Principal, pulse_id: UUID | None = None
+    ) -> list[WaveOut]:
+        async with state.pool.acquire() as conn:
+            return await listing.list_waves(conn, who, pulse_id)
+
+    @get("/waves/{wave_id:uuid}", summary="One wave with its frozen teams")
+    async def get_wave(self, state: State, who: Principal, wave_id: UUID) -> WaveOut:
+        async with state.pool.acquire() as conn:
+            return await listing.one_wave(conn, who, wave_id)
+
+    @post(
+        "/waves/{wave_id:uuid}/close",
+        summary="Close an open wave now (admin; idempotent)",
+        status_code=200,
+    )
+    async def close_now(self, state: State, who: Principal, wave_id: UUID) -> WaveOut:
+        who.require_admin()
+        async with state.pool.acquire() as conn:
+            await close_wave(conn, who.org_id, wave_id, after_close=state.after_close)
+            return await listing.one_wave(conn, who, wave_id)
+
 
 WAVES: list[Any] = [WaveController]

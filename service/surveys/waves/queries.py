@@ -1,0 +1,173 @@
+"""Every SQL statement of the waves slice, by name.
+
+Parameters are positional ($1 is always the org). The statements that close a wave or reseal
+its ballot box run inside one transaction each; the comments say what each step guards against.
+"""
+
+from __future__ import annotations
+
+# --- opening ------------------------------------------------------------------------------------
+
+LOCK_PULSE = """
+SELECT * FROM pulses WHERE org_id = $1 AND id = $2 FOR UPDATE
+"""
+
+HAS_OPEN_WAVE = """
+SELECT true FROM waves WHERE org_id = $1 AND pulse_id = $2 AND state = 'open'
+"""
+
+NEXT_SEQ = """
+SELECT coalesce(max(seq), 0) + 1 FROM waves WHERE org_id = $1 AND pulse_id = $2
+"""
+
+INSERT_WAVE = """
+INSERT INTO waves (org_id, pulse_id, seq, item_keys, k, comment_k, opens_at, closes_at)
+VALUES ($1, $2, $3, $4, $5, $6, $7, $8)
+RETURNING id
+"""
+
+# The pulse's subtrees as they stand now (live teams only); a team reachable from two roots
+# appears once, and a team whose parent is outside the wave becomes a root of the wave's tree.
+FREEZE_TEAMS = """
+WITH tree AS (
+    SELECT DISTINCT s.team_id FROM team_subtree($1, $3::uuid[], p_live_only => true) s
+)
+INSERT INTO wave_teams (org_id, wave_id, team_id, parent_id, name)
+SELECT $1, $2, t.id,
+       CASE WHEN t.parent_id IN (SELECT team_id FROM tree) THEN t.parent_id END, t.name
+FROM teams t
+JOIN tree ON tree.team_id = t.id
+WHERE t.org_id = $1
+"""
+
+MEMBERS = """
+SELECT p.id, p.team_id FROM people p
+JOIN wave_teams wt ON wt.org_id = p.org_id AND wt.team_id = p.team_id AND wt.wave_id = $2
+WHERE p.org_id = $1 AND p.active AND NOT p.opted_out
+"""
+
+INVITE = """
+INSERT INTO invitations (org_id, wave_id, id, person_id, team_id, token_hash)
+SELECT $1, $2, u.id, u.person_id, u.team_id, u.token_hash
+FROM unnest($3::uuid[], $4::uuid[], $5::uuid[], $6::bytea[])
+     AS u(id, person_id, team_id, token_hash)
+"""
+
+COUNT_INVITED = """
+UPDATE wave_teams wt SET invited = c.n
+FROM (SELECT team_id, count(*) AS n FROM invitations
+      WHERE org_id = $1 AND wave_id = $2 GROUP BY team_id) c
+WHERE wt.org_id = $1 AND wt.wave_id = $2 AND wt.team_id = c.team_id
+"""
+
+# --- closing and resealing ----------------------------------------------------------------------
+
+# FOR UPDATE conflicts with the FOR KEY SHARE a submit holds while it writes (respond's SUBMIT).
+LOCK_WAVE = """
+SELECT state FROM waves WHERE org_id = $1 AND id = $2 FOR UPDATE
+"""
+
+SHUFFLE_ANSWERS = """
+INSERT INTO responses (org_id, wave_id, id, team_id, answers)
+SELECT org_id, wave_id, gen_random_uuid(), team_id, answers
+FROM ballots WHERE org_id = $1 AND wave_id = $2
+ORDER BY random()
+"""
+
+# Shuffled separately from the answers, so a comment's position says nothing about its scores.
+SHUFFLE_COMMENTS = """
+INSERT INTO comments (org_id, wave_id, id, team_id, body)
+SELECT org_id, wave_id, gen_random_uuid(), team_id, comment
+FROM ballots WHERE org_id = $1 AND wave_id = $2 AND comment IS NOT NULL
+ORDER BY random()
+"""
+
+EMPTY_BOX = """
+DELETE FROM ballots WHERE org_id = $1 AND wave_id = $2
+"""
+
+# Every invitation of the wave is rewritten by the calling transaction, so in a dump taken
+# afterwards their xmin no longer tells in which order people responded.
+RESTAMP_INVITATIONS = """
+UPDATE invitations SET responded = responded WHERE org_id = $1 AND wave_id = $2
+"""
+
+MARK_CLOSED = """
+UPDATE waves SET state = 'closed', closed_at = now() WHERE org_id = $1 AND id = $2
+"""
+
+# Take every ballot out and put it back in a random order, in one statement: afterwards the
+# box's physical order no longer follows the order people submitted in.
+RESHUFFLE = """
+WITH taken AS (
+    DELETE FROM ballots WHERE org_id = $1 AND wave_id = $2
+    RETURNING team_id, answers, comment
+)
+INSERT INTO ballots (org_id, wave_id, team_id, answers, comment)
+SELECT $1, $2, team_id, answers, comment FROM taken ORDER BY random()
+"""
+
+OPEN_WAVES_WITH_BALLOTS = """
+SELECT DISTINCT b.org_id, b.wave_id FROM ballots b
+JOIN waves w ON w.org_id = b.org_id AND w.id = b.wave_id
+WHERE w.state = 'open'
+"""
+
+# --- the clock ----------------------------------------------------------------------------------
+
+NEXT_DUE_PULSE = """
+SELECT * FROM pulses
+WHERE active AND next_wave_at <= now() AND NOT (id = ANY($1::uuid[]))
+ORDER BY next_wave_at
+LIMIT 1
+FOR UPDATE SKIP LOCKED
+"""
+
+NOW = """
+SELECT now()
+"""
+
+SET_NEXT_WAVE_AT = """
+UPDATE pulses SET next_wave_at = $3 WHERE org_id = $1 AND id = $2
+"""
+
+DUE_TO_CLOSE = """
+SELECT org_id, id, pulse_id FROM waves
+WHERE state = 'open' AND closes_at <= now()
+ORDER BY closes_at
+"""
+
+RECORD_ERROR = """
+INSERT INTO schedule_errors (org_id, pulse_id, step, error) VALUES ($1, $2, $3, $4)
+ON CONFLICT (org_id, pulse_id, step) DO UPDATE SET error = $4, at = now()
+"""
+
+CLEAR_ERROR = """
+DELETE FROM schedule_errors WHERE org_id = $1 AND pulse_id = $2 AND step = $3
+"""
+
+# --- what the admin API shows -------------------------------------------------------------------
+
+WAVE = """
+SELECT id, pulse_id, seq, state, item_keys, k, comment_k, opens_at, closes_at, closed_at
+FROM waves
+WHERE org_id = $1 AND id = $2
+"""
+
+# Newest first; $3 (the teams a leader may see, NULL for an admin) keeps waves that touch them.
+WAVES = """
+SELECT id, pulse_id, seq, state, item_keys, k, comment_k, opens_at, closes_at, closed_at
+FROM waves w
+WHERE org_id = $1 AND ($2::uuid IS NULL OR pulse_id = $2)
+  AND ($3::uuid[] IS NULL OR EXISTS (
+        SELECT 1 FROM wave_teams wt
+        WHERE wt.org_id = w.org_id AND wt.wave_id = w.id AND wt.team_id = ANY($3::uuid[])))
+ORDER BY opens_at DESC, seq DESC
+LIMIT 500
+"""
+
+WAVE_TEAMS = """
+SELECT wave_id, team_id, parent_id, name, invited FROM wave_teams
+WHERE org_id = $1 AND wave_id = ANY($2::uuid[])
+ORDER BY name, team_id
+"""
