@@ -19,7 +19,11 @@ STATEMENT = re.compile(
 )
 # The migration runner's own bookkeeping, and psql talking to the embedded server.
 EXCEPTIONS = {"service/migrate.py", "service/embedded.py"}
-PENDING = ("service/surveys/", "service/cli.py")  # being restructured; this only shrinks
+PENDING = (
+    "service/surveys/directory/",
+    "service/surveys/pulses/",
+    "service/cli.py",
+)  # being restructured; this only shrinks
 
 
 def _where_sql_is() -> tuple[list[str], list[str]]:
@@ -55,6 +59,8 @@ def test_queries_modules_hold_only_named_constants() -> None:
         for node in tree.body:
             if isinstance(node, ast.Expr) and isinstance(node.value, ast.Constant):
                 continue  # the module docstring
+            if isinstance(node, ast.ImportFrom) and node.module == "__future__":
+                continue
             assert isinstance(node, ast.Assign), f"{path}: only NAME = '''SQL''' here"
             (target,) = node.targets
             assert isinstance(target, ast.Name) and target.id.isupper(), f"{path}:{node.lineno}"

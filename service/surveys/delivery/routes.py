@@ -49,6 +49,7 @@ def _optout_page(locale: str, page_state: str, status: int = 200) -> Template:
     summary="Opt-out page linked from every email (HTML for a person)",
     before_request=limited(RESPOND, page=True),
     media_type="text/html",
+    opt={"view": None},  # no number: the form, a message, a stylesheet
     responses=pages(404, 429),
 )
 async def optout_page(state: State, token: str) -> Template:
@@ -64,6 +65,7 @@ async def optout_page(state: State, token: str) -> Template:
     status_code=200,
     before_request=limited(RESPOND, page=True),
     media_type="text/html",
+    opt={"view": None},  # no number: the form, a message, a stylesheet
     responses=pages(404, 429),
 )
 async def optout_confirm(state: State, token: str) -> Template:

@@ -115,6 +115,7 @@ def _form(
         "identical); 410 page once the wave has closed. `?lang=en|nl` switches the language."
     ),
     media_type="text/html",
+    opt={"view": None},  # no number: the form, a message, a stylesheet
     responses=pages(404, 410, 429),
     cache=False,
     before_request=limited(RESPOND, page=True),
@@ -170,6 +171,7 @@ def _parse_form(body: bytes) -> tuple[dict[str, str], str] | None:
         "answers kept; 404/410 pages as for GET; 415 for another content type."
     ),
     media_type="text/html",
+    opt={"view": None},  # no number: the form, a message, a stylesheet
     responses=pages(400, 404, 410, 413, 415, 422, 429),
     cache=False,
     status_code=200,
@@ -229,6 +231,7 @@ _CSS = (Path(__file__).resolve().parent / "templates" / "respond.css").read_byte
     tags=["respondent pages"],
     summary="The respondent page's stylesheet",
     media_type="text/css",
+    opt={"view": None},  # no number: the form, a message, a stylesheet
     cache=False,
 )
 async def respond_css() -> Response[bytes]:
