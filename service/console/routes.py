@@ -418,8 +418,8 @@ async def console_css() -> Response[bytes]:
     return Response(CSS, media_type="text/css", headers={"Cache-Control": "public, max-age=3600"})
 
 
-@get("/{rest:path}", opt={"view": None}, include_in_schema=False)
-async def not_found(request: Request[Any, Any, State], rest: str) -> Response[bytes]:
+@get("/{path:path}", opt={"view": None}, include_in_schema=False)
+async def not_found(request: Request[Any, Any, State], path: str) -> Response[bytes]:
     return error_page(request, 404)
 
 
