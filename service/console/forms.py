@@ -30,7 +30,10 @@ async def form_fields(request: Request[Any, Any, Any]) -> dict[str, str]:
 
 async def checked_form(request: Request[Any, Any, Any], session: ConsoleSession) -> dict[str, str]:
     """The form's fields once its CSRF token matches the session's; 403 otherwise."""
-    fields = await form_fields(request)
+    try:
+        fields = await form_fields(request)
+    except InvalidInput:
+        fields = {}  # an unreadable form carries no token either
     if not csrf_ok(session, fields.get("csrf")):
         raise CsrfRefused("The form's token does not match this session.")
     return fields
