@@ -43,7 +43,9 @@ async def console_world(pool: asyncpg.Pool, name: str = "Demo Co") -> ConsoleWor
         await seed_history(conn, org.id, TEST_SECRET)
         roles = await seed_console_roles(conn, org.id)
     rows = await pool.fetch("SELECT name, id FROM teams WHERE org_id = $1", org.id)
-    return ConsoleWorld(org, {r["name"]: r["id"] for r in rows}, roles["leader_id"], roles["admin_id"])
+    return ConsoleWorld(
+        org, {r["name"]: r["id"] for r in rows}, roles["leader_id"], roles["admin_id"]
+    )
 
 
 async def signed_in(pool: asyncpg.Pool, org_id: UUID, person_id: UUID) -> Signed:

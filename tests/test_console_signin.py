@@ -52,7 +52,9 @@ async def _mailed_link(pool: asyncpg.Pool, settings: Settings, mailbox: MailBox)
     assert len(mailbox.messages) == 1
     body = mailbox.messages[-1].get_body(preferencelist=("plain",))
     assert body is not None
-    found = re.search(r"(http://testserver\.local/console/link/[A-Za-z0-9_-]{43})", body.get_content())
+    found = re.search(
+        r"(http://testserver\.local/console/link/[A-Za-z0-9_-]{43})", body.get_content()
+    )
     assert found, body.get_content()
     return found.group(1).removeprefix("http://testserver.local")
 
@@ -67,7 +69,12 @@ async def test_a_leader_signs_in_through_the_mailed_link_once(
     assert mailbox.envelopes[-1][1] == [LEADER_EMAIL]
     # Only the hash is stored; the token is nowhere in the database.
     token = link.rsplit("/", 1)[1]
-    assert await pool.fetchval("SELECT count(*) FROM signin_links WHERE token_hash = $1", digest(token)) == 1
+    assert (
+        await pool.fetchval(
+            "SELECT count(*) FROM signin_links WHERE token_hash = $1", digest(token)
+        )
+        == 1
+    )
     dump = await pool.fetchval("SELECT string_agg(t::text, '') FROM signin_links t")
     assert token not in dump
 
@@ -81,7 +88,9 @@ async def test_a_leader_signs_in_through_the_mailed_link_once(
     )
     assert r.status_code == 303
     assert r.headers["location"] == f"/console/teams/{w.teams['Product']}"
-    set_cookie = [v for k, v in r.headers.multi_items() if k == "set-cookie" and v.startswith(COOKIE)]
+    set_cookie = [
+        v for k, v in r.headers.multi_items() if k == "set-cookie" and v.startswith(COOKIE)
+    ]
     assert set_cookie and "HttpOnly" in set_cookie[0] and "SameSite=lax" in set_cookie[0]
     assert "Secure" not in set_cookie[0]  # PUBLIC_BASE_URL is http here
     value = set_cookie[0].split(";")[0].split("=", 1)[1]

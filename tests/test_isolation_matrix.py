@@ -186,11 +186,11 @@ ROUTES: dict[tuple[str, str], Route] = {
     ("POST", "/console/sign-out"): Route(SESSION, body=lambda t: "", content_type=FORM),
     ("POST", "/console/language"): Route(SESSION, body=lambda t: "lang=nl", content_type=FORM),
     ("GET", "/console/teams"): Route(SESSION),
-    ("GET", "/console/teams/{team_id:uuid}"): Route(SESSION),
-    ("GET", "/console/teams/{team_id:uuid}/items"): Route(SESSION),
-    ("GET", "/console/teams/{team_id:uuid}/talk"): Route(SESSION),
-    ("GET", "/console/teams/{team_id:uuid}/focus"): Route(SESSION),
-    ("POST", "/console/teams/{team_id:uuid}/focus"): Route(
+    ("GET", "/console/teams/{team_id:str}"): Route(SESSION),
+    ("GET", "/console/teams/{team_id:str}/items"): Route(SESSION),
+    ("GET", "/console/teams/{team_id:str}/talk"): Route(SESSION),
+    ("GET", "/console/teams/{team_id:str}/focus"): Route(SESSION),
+    ("POST", "/console/teams/{team_id:str}/focus"): Route(
         SESSION,
         body=lambda t: "dimension=trust&try_text=Intrude&agreed_on=2026-01-01",
         content_type=FORM,

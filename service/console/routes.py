@@ -18,7 +18,7 @@ from litestar.exceptions import HTTPException
 from litestar.params import Parameter
 
 from ..analytics.trends import known_keys
-from ..errors import CandorError
+from ..errors import CandorError, NotFound
 from ..ratelimit import Limit, enforce
 from . import focus as focus_store
 from . import i18n, queries, signin
@@ -58,6 +58,14 @@ from .teams import dimension_order, my_teams, scoped_trend, team_header
 CSS = (Path(__file__).resolve().parent / "static" / "console.css").read_bytes()
 Offset = Annotated[int, Parameter(ge=0, le=1_000_000)]
 SESSION = {"session": Provide(provide_session)}
+
+
+def team_uuid(value: str) -> UUID:
+    """A team id from the path; anything else is a page that does not exist."""
+    try:
+        return UUID(value)
+    except ValueError:
+        raise NotFound("No such team.") from None
 
 
 def _see_other(location: str, cookies: list[Any] | None = None) -> Response[bytes]:
@@ -223,35 +231,39 @@ async def teams(
 
 
 @get(
-    "/teams/{team_id:uuid}",
+    "/teams/{team_id:str}",
     opt={"view": TeamPageView},
     dependencies=SESSION,
     summary="A team's page (HTML)",
 )
 async def team(
-    request: Request[Any, Any, State], state: State, session: ConsoleSession, team_id: UUID
+    request: Request[Any, Any, State], state: State, session: ConsoleSession, team_id: str
 ) -> Response[bytes]:
     async with state.pool.acquire() as conn:
-        view = await team_page(conn, session, team_id, page_of(session, request, "teams"))
+        view = await team_page(
+            conn, session, team_uuid(team_id), page_of(session, request, "teams")
+        )
     return render("team.html", view.page.lang, v=view, tab="trend")
 
 
 @get(
-    "/teams/{team_id:uuid}/items",
+    "/teams/{team_id:str}/items",
     opt={"view": ItemsView},
     dependencies=SESSION,
     summary="A team's questions (HTML)",
 )
 async def items(
-    request: Request[Any, Any, State], state: State, session: ConsoleSession, team_id: UUID
+    request: Request[Any, Any, State], state: State, session: ConsoleSession, team_id: str
 ) -> Response[bytes]:
     async with state.pool.acquire() as conn:
-        view = await items_page(conn, session, team_id, page_of(session, request, "teams"))
+        view = await items_page(
+            conn, session, team_uuid(team_id), page_of(session, request, "teams")
+        )
     return render("items.html", view.page.lang, v=view, tab="items")
 
 
 @get(
-    "/teams/{team_id:uuid}/talk",
+    "/teams/{team_id:str}/talk",
     opt={"view": TalkView},
     dependencies=SESSION,
     summary="Talk about it (HTML)",
@@ -260,12 +272,12 @@ async def talk(
     request: Request[Any, Any, State],
     state: State,
     session: ConsoleSession,
-    team_id: UUID,
+    team_id: str,
     dimension: Annotated[str | None, Parameter(max_length=48)] = None,
 ) -> Response[bytes]:
     async with state.pool.acquire() as conn:
         view = await talk_page(
-            conn, session, team_id, page_of(session, request, "teams"), dimension
+            conn, session, team_uuid(team_id), page_of(session, request, "teams"), dimension
         )
     return render("talk.html", view.page.lang, v=view, tab="talk")
 
@@ -298,31 +310,32 @@ async def _focus_view(
 
 
 @get(
-    "/teams/{team_id:uuid}/focus",
+    "/teams/{team_id:str}/focus",
     opt={"view": FocusView},
     dependencies=SESSION,
     summary="The team's focus (HTML)",
 )
 async def focus_page(
-    request: Request[Any, Any, State], state: State, session: ConsoleSession, team_id: UUID
+    request: Request[Any, Any, State], state: State, session: ConsoleSession, team_id: str
 ) -> Response[bytes]:
     async with state.pool.acquire() as conn:
         view = await _focus_view(
-            conn, request, session, team_id, saved="saved" in request.query_params
+            conn, request, session, team_uuid(team_id), saved="saved" in request.query_params
         )
     return render("focus.html", view.page.lang, v=view, tab="focus")
 
 
 @post(
-    "/teams/{team_id:uuid}/focus",
+    "/teams/{team_id:str}/focus",
     opt={"view": FocusView},
     dependencies=SESSION,
     summary="Record a focus (form)",
 )
 async def save_focus(
-    request: Request[Any, Any, State], state: State, session: ConsoleSession, team_id: UUID
+    request: Request[Any, Any, State], state: State, session: ConsoleSession, team_id: str
 ) -> Response[bytes]:
     fields = await checked_form(request, session)
+    team = team_uuid(team_id)
     form = FocusForm(
         dimension=fields.get("dimension", ""),
         try_text=fields.get("try_text", "")[:2000],
@@ -330,7 +343,7 @@ async def save_focus(
         show_on_widget=fields.get("show_on_widget") == "on",
     )
     async with state.pool.acquire() as conn:
-        view = await _focus_view(conn, request, session, team_id, form=form)
+        view = await _focus_view(conn, request, session, team, form=form)
         errors, agreed = focus_store.check(
             form, {k for k, _ in view.dimensions}, clock(state).date()
         )
@@ -339,8 +352,8 @@ async def save_focus(
                 view.page, view.team, view.dimensions, form, errors, False, view.history
             )
             return render("focus.html", view.page.lang, status=422, v=bad, tab="focus")
-        await focus_store.record(conn, session.org_id, team_id, form, agreed)
-    return _see_other(f"/console/teams/{team_id}/focus?saved=1")
+        await focus_store.record(conn, session.org_id, team, form, agreed)
+    return _see_other(f"/console/teams/{team}/focus?saved=1")
 
 
 @get(
