@@ -186,3 +186,26 @@ async def _demo_wave(
         wave_id,
     )
     await close_wave(conn, org_id, wave_id, after_close=rollup_wave)
+
+
+async def send_demo_signin_links(
+    conn: asyncpg.Connection, secret_key: str, redis_url: str, queue: str
+) -> None:
+    """Sign-in links for the demo leader and admin, mailed at once (they land in the dev outbox).
+
+    `secret_key` must be the SECRET_KEY of the worker that writes the mail: the link's token is
+    derived from it there.
+    """
+    from .app import redis_client
+    from .console.mail import kick
+    from .console.signin import request_links
+
+    queued = []
+    for email in (DEMO_LEADER[0], DEMO_ADMIN[0]):
+        queued += await request_links(conn, secret_key, email, None, datetime.now(UTC))
+    redis = redis_client(redis_url, queue)
+    try:
+        for org_id, mail_id in queued:
+            await kick(redis, org_id, mail_id)
+    finally:
+        await redis.aclose()
