@@ -88,7 +88,7 @@ def _pre(request: Request[Any, Any, State], state: State) -> tuple[str, list[Any
 # --- sign-in -----------------------------------------------------------------------------------
 
 
-@get("/", opt={"view": None}, include_in_schema=False)
+@get("/", opt={"view": None}, summary="The console (redirects to my teams)")
 async def home() -> Response[bytes]:
     return _see_other("/console/teams")
 
@@ -431,7 +431,7 @@ async def console_css() -> Response[bytes]:
     return Response(CSS, media_type="text/css", headers={"Cache-Control": "public, max-age=3600"})
 
 
-@get("/{path:path}", opt={"view": None}, include_in_schema=False)
+@get("/{path:path}", opt={"view": None}, summary="Any other console address: a 404 page")
 async def not_found(request: Request[Any, Any, State], path: str) -> Response[bytes]:
     return error_page(request, 404)
 
