@@ -28,12 +28,14 @@ from .analytics import widgets as analytics_widgets
 from .analytics.rollup import rollup_wave
 from .analytics.widgets.tokencache import TokenCache
 from .apidoc import document_problems
+from .console import routes as console_routes
 from .db import create_pool
 from .errors import EXCEPTION_HANDLERS, problem_plugin
 from .observe import ObserveMiddleware, configure_logging
 from .ratelimit import AuthFailureLimiter
 from .settings import Settings, get_settings
 from .surveys.delivery import routes as delivery_routes
+from .surveys.directory import leader_routes
 from .surveys.directory import routes as directory_routes
 from .surveys.pulses import routes as pulse_routes
 from .surveys.respond import routes as respond_routes
@@ -61,12 +63,14 @@ def redis_client(url: str, queue_name: str) -> ArqRedis:
 def _routes(settings: Settings) -> list[Any]:
     routes: list[Any] = [*health.ROUTES, *admin.ROUTES]
     routes += directory_routes.TEAMS + directory_routes.PEOPLE + directory_routes.IMPORT
+    routes += leader_routes.LEADERS
     routes += pulse_routes.ITEMS + pulse_routes.PULSES
     routes += wave_routes.WAVES
     routes += respond_routes.PAGES + respond_routes.API
     routes += delivery_routes.STATUS + delivery_routes.OPT_OUT
     routes += analytics_routes.LEADER
     routes += analytics_widgets.ADMIN + analytics_widgets.EMBED
+    routes += console_routes.ROUTES
     if settings.is_dev:
         from . import devpages
 

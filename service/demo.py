@@ -27,6 +27,9 @@ from .surveys.pulses.bank import builtin_items, install_builtin_items
 from .surveys.waves import close_wave, open_wave
 
 DEMO_ORG = "Demo Co"
+# Who signs in to the leaders' console in the demo: Product's lead, and an admin.
+DEMO_LEADER = ("lead@demo.example", "Pat Lead", "Product")
+DEMO_ADMIN = ("admin@demo.example", "Alex Admin")
 WAVES = 8
 FORTNIGHT = timedelta(days=14)
 
@@ -67,7 +70,29 @@ async def seed_demo(conn: asyncpg.Connection, folder: Path, settings: Settings) 
         key_file.chmod(0o600)
     if not await conn.fetchval(queries.ORG_HAS_WAVES, org_id):
         await seed_history(conn, org_id, settings.secret_key)
-    return {"org_id": str(org_id), "org_name": DEMO_ORG, "admin_key": key_file.read_text().strip()}
+    roles = await seed_console_roles(conn, org_id)
+    return {
+        "org_id": str(org_id),
+        "org_name": DEMO_ORG,
+        "admin_key": key_file.read_text().strip(),
+        **roles,
+    }
+
+
+async def seed_console_roles(conn: asyncpg.Connection, org_id: UUID) -> dict[str, Any]:
+    """The demo leader (of Product) and the demo admin; idempotent."""
+    email, name, team = DEMO_LEADER
+    leader = await conn.fetchval(queries.DEMO_ROLE_PERSON, org_id, email, name, False)
+    await conn.execute(queries.DEMO_LEADS, org_id, team, leader)
+    admin = await conn.fetchval(
+        queries.DEMO_ROLE_PERSON, org_id, DEMO_ADMIN[0], DEMO_ADMIN[1], True
+    )
+    return {
+        "leader_email": email,
+        "leader_id": leader,
+        "admin_email": DEMO_ADMIN[0],
+        "admin_id": admin,
+    }
 
 
 async def seed_history(
@@ -161,3 +186,26 @@ async def _demo_wave(
         wave_id,
     )
     await close_wave(conn, org_id, wave_id, after_close=rollup_wave)
+
+
+async def send_demo_signin_links(
+    conn: asyncpg.Connection, secret_key: str, redis_url: str, queue: str
+) -> None:
+    """Sign-in links for the demo leader and admin, mailed at once (they land in the dev outbox).
+
+    `secret_key` must be the SECRET_KEY of the worker that writes the mail: the link's token is
+    derived from it there.
+    """
+    from .app import redis_client
+    from .console.mail import kick
+    from .console.signin import request_links
+
+    queued = []
+    for email in (DEMO_LEADER[0], DEMO_ADMIN[0]):
+        queued += await request_links(conn, secret_key, email, None, datetime.now(UTC))
+    redis = redis_client(redis_url, queue)
+    try:
+        for org_id, mail_id in queued:
+            await kick(redis, org_id, mail_id)
+    finally:
+        await redis.aclose()

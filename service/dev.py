@@ -79,13 +79,17 @@ def _wait_ready(url: str, proc: subprocess.Popen[bytes], seconds: float = 30) ->
     raise CliError(f"the API did not become ready within {seconds:.0f} s")
 
 
-def _seed(dsn: str, settings: Settings, folder: Path) -> dict[str, Any]:
-    from .demo import seed_demo
+def _seed(dsn: str, settings: Settings, folder: Path, env: dict[str, str]) -> dict[str, Any]:
+    from .demo import seed_demo, send_demo_signin_links
 
     async def go() -> dict[str, Any]:
         conn = await connect_checked(dsn)
         try:
-            return await seed_demo(conn, folder, settings)
+            demo = await seed_demo(conn, folder, settings)
+            await send_demo_signin_links(
+                conn, env["SECRET_KEY"], env["REDIS_URL"], settings.arq_queue
+            )
+            return demo
         finally:
             await conn.close()
 
@@ -141,7 +145,7 @@ def run_dev(settings: Settings, host: str, port: int, with_worker: bool = True) 
                     [sys.executable, "-m", "service.cli", "worker"], env=env, start_new_session=True
                 )
             )
-        demo = _seed(dsn, settings, folder)
+        demo = _seed(dsn, settings, folder, env)
         base = f"http://{host}:{port}"
         _wait_ready(base, children[0])
         elapsed = time.monotonic() - started
@@ -150,6 +154,8 @@ def run_dev(settings: Settings, host: str, port: int, with_worker: bool = True) 
             f"  API docs      {base}/schema\n"
             f"  readiness     {base}/ready\n"
             f"  dev outbox    {base}/dev/outbox   (mails captured locally)\n"
+            f"  console       {base}/console/sign-in  as {demo.get('leader_email', '')} (leader) "
+            f"or {demo.get('admin_email', '')} (admin); their sign-in links are in the outbox\n"
             f"  demo org      {demo.get('org_name', '')}  admin key: {demo.get('admin_key', '')}\n"
             f"  try           curl -H 'Authorization: Bearer {demo.get('admin_key', '')}' "
             f"{base}/api/v1/org\n"

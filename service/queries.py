@@ -117,3 +117,16 @@ UPDATE outbox SET state = 'skipped', last_error = 'demo history'
 WHERE org_id = $1 AND invitation_id IN (
     SELECT id FROM invitations WHERE org_id = $1 AND wave_id = $2)
 """
+
+# The demo's console people: a leader of Product and an admin, in no team (never invited).
+DEMO_ROLE_PERSON = """
+INSERT INTO people (org_id, email, display_name, admin) VALUES ($1, $2, $3, $4)
+ON CONFLICT (org_id, lower(email)) DO UPDATE SET admin = EXCLUDED.admin
+RETURNING id
+"""
+
+DEMO_LEADS = """
+INSERT INTO team_leaders (org_id, team_id, person_id)
+SELECT $1, t.id, $3 FROM teams t WHERE t.org_id = $1 AND t.name = $2
+ON CONFLICT DO NOTHING
+"""

@@ -37,10 +37,11 @@ def health_key(settings: Settings) -> str:
 
 def _jobs() -> tuple[list[Any], list[Any]]:
     """(functions, cron jobs) from every domain."""
+    from .console import jobs as console_jobs
     from .surveys import jobs as survey_jobs
 
-    functions = list(survey_jobs.FUNCTIONS)
-    crons = [cron(fn, **spec) for fn, spec in survey_jobs.CRONS]
+    functions = [*survey_jobs.FUNCTIONS, *console_jobs.FUNCTIONS]
+    crons = [cron(fn, **spec) for fn, spec in [*survey_jobs.CRONS, *console_jobs.CRONS]]
     return functions, crons
 
 

@@ -15,6 +15,7 @@ import re
 import secrets
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
 from typing import Any
 from uuid import UUID
 
@@ -43,8 +44,10 @@ TOKEN = "token"  # a respondent's or opt-out link: the token in the path is the 
 ADMIN = "admin"  # an org API key with role admin
 LEADER = "leader"  # an org API key, admin or leader (leaders see their subtrees only)
 WIDGET = "widget"  # a widget token in ?token=
+SESSION = "session"  # a console session cookie (a person who leads teams, or an admin person)
 
 Body = Callable[["Target"], Any]
+FORM = "application/x-www-form-urlencoded"
 
 
 @dataclass(frozen=True)
@@ -164,6 +167,38 @@ ROUTES: dict[tuple[str, str], Route] = {
         ADMIN, body=lambda t: {"label": "x", "team_id": t.team}
     ),
     ("DELETE", "/api/v1/widget-tokens/{token_id:uuid}"): Route(ADMIN),
+    ("GET", "/api/v1/teams/{team_id:uuid}/leaders"): Route(ADMIN),
+    ("PUT", "/api/v1/teams/{team_id:uuid}/leaders"): Route(
+        ADMIN, body=lambda t: {"person_ids": [str(t.person)]}
+    ),
+    ("GET", "/api/v1/people/{person_id:uuid}/roles"): Route(ADMIN),
+    ("PUT", "/api/v1/people/{person_id:uuid}/admin"): Route(ADMIN, body=lambda t: {"admin": True}),
+    # The leaders' console: pages behind a session cookie, and the way to get one.
+    ("GET", "/console"): Route(PUBLIC),
+    ("GET", "/console/sign-in"): Route(PUBLIC),
+    ("POST", "/console/sign-in"): Route(
+        PUBLIC, body=lambda t: f"email={t.email}", content_type=FORM
+    ),
+    ("GET", "/console/assets/console.css"): Route(PUBLIC),
+    ("GET", "/console/{path:path}"): Route(PUBLIC),
+    ("GET", "/console/link/{token:str}"): Route(TOKEN),
+    ("POST", "/console/link/{token:str}"): Route(TOKEN, body=lambda t: "csrf=x", content_type=FORM),
+    ("POST", "/console/sign-out"): Route(SESSION, body=lambda t: "", content_type=FORM),
+    ("POST", "/console/language"): Route(SESSION, body=lambda t: "lang=nl", content_type=FORM),
+    ("GET", "/console/teams"): Route(SESSION),
+    ("GET", "/console/teams/{team_id:str}"): Route(SESSION),
+    ("GET", "/console/teams/{team_id:str}/items"): Route(SESSION),
+    ("GET", "/console/teams/{team_id:str}/talk"): Route(SESSION),
+    ("GET", "/console/teams/{team_id:str}/focus"): Route(SESSION),
+    ("POST", "/console/teams/{team_id:str}/focus"): Route(
+        SESSION,
+        body=lambda t: "dimension=trust&try_text=Intrude&agreed_on=2026-01-01",
+        content_type=FORM,
+    ),
+    ("GET", "/console/heatmap"): Route(SESSION),
+    ("GET", "/console/heatmap.csv"): Route(SESSION),
+    ("GET", "/console/settings"): Route(SESSION),
+    ("POST", "/console/settings"): Route(SESSION, body=lambda t: "lang=nl", content_type=FORM),
 }
 
 # Routes the design puts out of a leader's reach that the code still lets leaders read, each
@@ -468,17 +503,105 @@ async def _check_widgets(client: Any, w: World, verdict: Verdict, everything: li
             verdict.record(key, f"GET {template}: Sales' widget showed Engineering's {leaked}")
 
 
+async def _sessions(pool: asyncpg.Pool, w: World) -> dict[str, tuple[str, str]]:
+    """Console sessions: the Engineering leader, an Acme admin person, and an ended session.
+
+    Started ten minutes ahead, so using them never moves their idle expiry (a write) while the
+    matrix runs: refused requests must leave every table as it was.
+    """
+    from service.console.sessions import end_session, load_session, start_session
+
+    later = datetime.now(UTC) + timedelta(minutes=10)
+    lead, admin = w.acme.people[0], w.acme.people[1]
+    out: dict[str, tuple[str, str]] = {}
+    async with pool.acquire() as conn:
+        await conn.execute(
+            "INSERT INTO team_leaders (org_id, team_id, person_id) VALUES ($1, $2, $3)",
+            w.acme.id,
+            w.acme.teams[ENG],
+            lead,
+        )
+        await conn.execute("UPDATE people SET admin = true WHERE id = $1", admin)
+        for name, person in (("leader", lead), ("admin", admin), ("ended", lead)):
+            value = await start_session(conn, w.acme.id, person, later)
+            session = await load_session(conn, value, later)
+            assert session is not None
+            out[name] = (value, session.csrf)
+            if name == "ended":
+                await end_session(conn, session, later)
+    return out
+
+
+def _cookie(value: str) -> dict[str, str]:
+    return {"Cookie": f"candor_console={value}"}
+
+
+async def _check_sessions(
+    client: Any,
+    w: World,
+    verdict: Verdict,
+    everything: list[str],
+    globex: list[str],
+    sessions: dict[str, tuple[str, str]],
+) -> None:
+    sales = _sales_target(w)
+    sales_secrets = [str(sales.team), SALES, str(sales.wave)] + [str(p) for p in w.sales_people]
+    globex_t = _globex_target(w, [e for e in w.emails if e.endswith("globex.test")])
+    own = _own_target(w)
+    garbage = ["garbage", secrets.token_urlsafe(32), sessions["ended"][0], w.acme.admin_key]
+    for (method, template), route in ROUTES.items():
+        if route.kind != SESSION:
+            continue
+        key = (method, template)
+        label = f"{method} {template}"
+        # No session, a made-up one, an ended one, an API key as a cookie: sign in first.
+        for value in [None, *garbage]:
+            kwargs: dict[str, Any] = {"headers": _cookie(value) if value else {}}
+            if route.body is not None:
+                kwargs["content"] = route.body(own).encode()
+                kwargs["headers"]["Content-Type"] = route.content_type
+            path = _path(template, own)
+            r = await client.request(method, path, follow_redirects=False, **kwargs)
+            where = r.headers.get("location", "")
+            if r.status_code != 303 or not where.startswith("/console/sign-in"):
+                verdict.record(key, f"{label} with cookie {value!r} -> {r.status_code} {where}")
+            if leaked := _leaks(r.text, everything, path):
+                verdict.record(key, f"{label} without a session leaked {leaked}")
+        if "{team_id" not in template and "heatmap" not in template:
+            continue
+        # The Engineering leader naming Sales, an Acme admin naming Globex: 404, as the API.
+        for who, target, hidden in (
+            ("leader", sales, sales_secrets + globex),
+            ("admin", globex_t, globex),
+        ):
+            value, csrf = sessions[who]
+            path = _path(template, target) + (
+                f"?wave={target.wave}" if "heatmap" in template else ""
+            )
+            kwargs = {"headers": _cookie(value)}
+            if route.body is not None:
+                kwargs["content"] = f"{route.body(target)}&csrf={csrf}".encode()
+                kwargs["headers"]["Content-Type"] = route.content_type
+            r = await client.request(method, path, follow_redirects=False, **kwargs)
+            if r.status_code != 404:
+                verdict.record(key, f"{label}: {who} session out of scope -> {r.status_code}")
+            if leaked := _leaks(r.text, hidden, path):
+                verdict.record(key, f"{label}: {who} session out of scope saw {leaked}")
+
+
 async def test_no_credential_reaches_another_org_or_scope(
     client: Any, pool: asyncpg.Pool, world: World
 ) -> None:
     w = world
     globex = [*w.globex.ids(), *w.globex.names, *[e for e in w.emails if "globex" in e]]
     everything = [*w.acme.ids(), *w.acme.names[1:], *globex, *w.emails]
+    sessions = await _sessions(pool, w)
     before = await _digest(pool)
     verdict = Verdict([], [])
     await _check_keyed(client, w, verdict, everything, globex)
     await _check_tokens(client, w, verdict, everything)
     await _check_widgets(client, w, verdict, everything)
+    await _check_sessions(client, w, verdict, everything, globex, sessions)
     assert not verdict.violations, "\n".join(verdict.violations)
     assert await _digest(pool) == before, "a refused request changed stored data"
 

@@ -14,7 +14,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 SERVICE = ROOT / "service"
 ASSEMBLY = {"service.app", "service.worker", "service.cli", "service.dev", "service.demo"}
-SLICES = {"service.surveys", "service.analytics"}
+SLICES = {"service.surveys", "service.analytics", "service.console"}
 
 
 def _contracts() -> dict[str, dict[str, list[str]]]:

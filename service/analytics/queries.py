@@ -350,3 +350,28 @@ SELECT DISTINCT dimension FROM items WHERE org_id = $1
 ITEM_KEYS = """
 SELECT key FROM items WHERE org_id = $1
 """
+
+
+# --- changes (heatmap change flags) ----------------------------------------------------------
+
+# Per team and dimension, its latest published cell in the org's 12 closed waves before this
+# one (the trend's default window); the guard re-checks every row before it is used.
+PREVIOUS_CELLS = """
+WITH cur AS (
+    SELECT opens_at, id FROM waves WHERE org_id = $1 AND id = $2
+), prior AS (
+    SELECT w.id, w.k, w.opens_at
+    FROM waves w, cur
+    WHERE w.org_id = $1 AND w.state = 'closed' AND (w.opens_at, w.id) < (cur.opens_at, cur.id)
+    ORDER BY w.opens_at DESC, w.id DESC
+    LIMIT 12
+)
+SELECT DISTINCT ON (c.team_id, c.key)
+       c.team_id, c.key, c.n, c.sum_raw, c.sumsq_raw, c.sum100, c.sumsq100, c.favourable,
+       c.scale_min, c.scale_max, c.hidden, p.k
+FROM prior p
+JOIN wave_cells c ON c.org_id = $1 AND c.wave_id = p.id
+WHERE c.scope = $3 AND c.kind = 'dimension' AND c.team_id = ANY ($4::uuid[])
+  AND c.key = ANY ($5::text[]) AND c.hidden IS NULL AND c.n >= p.k
+ORDER BY c.team_id, c.key, p.opens_at DESC, p.id DESC
+"""

@@ -1,0 +1,71 @@
+"""Change flags for one closed wave's grid: each team and dimension against its previous result.
+
+`wave_changes()` gives, for the cells of a heatmap, what the trend gives for its latest point:
+the change of the 0-100 score since the team's previous published result (within the org's 12
+closed waves before this one), its interval and the call ("up", "down", "no detectable
+change"). Both cells pass through the guard first; a change is computed only between two
+released cells, so a hidden cell never gets a flag.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated
+from uuid import UUID
+
+import msgspec
+
+from .. import guard
+from ..guard import Released, stats
+from . import queries
+from .trends import Conn, Scope, aggregate_of
+
+
+class CellChange(msgspec.Struct, frozen=True):
+    team_id: UUID
+    dimension: str
+    delta: Annotated[float, guard.DERIVED]  # of two released cells
+    delta_ci: stats.Interval
+    change: stats.Change
+
+
+async def wave_changes(
+    conn: Conn,
+    org_id: UUID,
+    wave_id: UUID,
+    team_ids: list[UUID],
+    dimensions: list[str],
+    *,
+    scope: Scope = "subtree",
+    k: int,
+) -> dict[tuple[UUID, str], CellChange]:
+    """(team, dimension) -> change, for the cells of a closed wave that have one.
+
+    `k` is the wave's threshold. Scope checks are the caller's job (as for the heatmap).
+    """
+    if not team_ids or not dimensions:
+        return {}
+    current = await conn.fetch(queries.HEATMAP_CELLS, org_id, wave_id, scope, team_ids, dimensions)
+    previous = await conn.fetch(
+        queries.PREVIOUS_CELLS, org_id, wave_id, scope, team_ids, dimensions
+    )
+    before = {(r["team_id"], r["key"]): r for r in previous}
+    out: dict[tuple[UUID, str], CellChange] = {}
+    for row in current:
+        key = (row["team_id"], row["key"])
+        prev = before.get(key)
+        if prev is None:
+            continue
+        now = guard.release_cell(aggregate_of(row), row["hidden"], k=k, wave_closed=True)
+        then = guard.release_cell(aggregate_of(prev), prev["hidden"], k=prev["k"], wave_closed=True)
+        if not (isinstance(now, Released) and isinstance(then, Released)):
+            continue
+        a, b = then.agg, now.agg
+        diff = stats.welch_change((a.n, a.sum100, a.sumsq100), (b.n, b.sum100, b.sumsq100))
+        out[key] = CellChange(
+            team_id=key[0],
+            dimension=key[1],
+            delta=round(diff.delta, 1),
+            delta_ci=stats.Interval(round(diff.interval.low, 1), round(diff.interval.high, 1)),
+            change=diff.change,
+        )
+    return out

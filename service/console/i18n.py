@@ -1,0 +1,81 @@
+"""The console's words in English and Dutch (texts.toml), and the few rules that pick them.
+
+Hidden numbers are explained by their guard code (`reason()`), never by parsing the API's
+English words. The language is the person's console choice, else their directory locale;
+pages before sign-in take `?lang=` or the browser's Accept-Language.
+"""
+
+from __future__ import annotations
+
+import tomllib
+from datetime import date
+from pathlib import Path
+from typing import Final, Literal
+
+Lang = Literal["en", "nl"]
+LOCALES: Final = ("en", "nl")
+
+_TEXTS: Final[dict[str, dict[str, str]]] = tomllib.loads(
+    (Path(__file__).resolve().parent / "texts.toml").read_text(encoding="utf-8")
+)
+if set(_TEXTS["en"]) != set(_TEXTS["nl"]):
+    raise ValueError(f"texts.toml: keys differ: {sorted(set(_TEXTS['en']) ^ set(_TEXTS['nl']))}")
+
+DIMENSIONS: Final[dict[str, dict[str, str]]] = {
+    "psychological_safety": {"en": "Psychological safety", "nl": "Psychologische veiligheid"},
+    "speaking_up": {"en": "Speaking up", "nl": "Je uitspreken"},
+    "trust": {"en": "Trust", "nl": "Vertrouwen"},
+    "learning": {"en": "Learning and reflection", "nl": "Leren en reflecteren"},
+    "follow_through": {"en": "Follow-through", "nl": "Doen wat we afspraken"},
+}
+_MONTHS: Final = {
+    "en": ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"),
+    "nl": ("jan", "feb", "mrt", "apr", "mei", "jun", "jul", "aug", "sep", "okt", "nov", "dec"),
+}
+_CHANGES: Final = {"up": "up", "down": "down", "no detectable change": "no_change"}
+
+
+def pick(*candidates: str | None) -> Lang:
+    for c in candidates:
+        if c == "nl":
+            return "nl"
+        if c == "en":
+            return "en"
+    return "en"
+
+
+def from_accept_language(header: str) -> Lang | None:
+    return "nl" if header.strip().lower().startswith("nl") else None
+
+
+def t(lang: str, key: str, **values: object) -> str:
+    text = _TEXTS[pick(lang)][key]
+    return text.format(**values) if values else text
+
+
+def dimension_name(key: str, lang: str) -> str:
+    names = DIMENSIONS.get(key)
+    return names[pick(lang)] if names else key.replace("_", " ").capitalize()
+
+
+def reason(code: str | None, lang: str, k: int) -> str:
+    """A hidden number's reason in the reader's language, from the guard's code."""
+    known = {"few", "complement", "open", "not_asked", "invitees", "unpublished"}
+    return t(lang, f"reason_{code}" if code in known else "reason_unknown", k=k)
+
+
+def change_words(change: str | None, lang: str) -> str | None:
+    return t(lang, _CHANGES[change]) if change in _CHANGES else None
+
+
+def band_words(band: str | None, lang: str) -> str | None:
+    return t(lang, f"band_{band}") if band in ("high", "moderate", "low") else None
+
+
+def day(value: date, lang: str) -> str:
+    return f"{value.day} {_MONTHS[pick(lang)][value.month - 1]} {value.year}"
+
+
+def signed(delta: float) -> str:
+    """+4.2 / −3.0 with a real minus sign (read out correctly by screen readers)."""
+    return f"+{delta:.1f}" if delta > 0 else f"−{abs(delta):.1f}" if delta < 0 else "0.0"

@@ -1,0 +1,59 @@
+"""Admin API routes for the console's roles: a team's leaders, a person's admin flag."""
+
+from __future__ import annotations
+
+from typing import Any
+from uuid import UUID
+
+from litestar import Controller, get, put
+from litestar.datastructures import State
+from litestar.di import Provide
+
+from ...auth import Principal, provide_principal
+from .leaders import (
+    AdminIn,
+    LeadersIn,
+    PersonRoles,
+    TeamLeaders,
+    person_roles,
+    set_admin,
+    set_team_leaders,
+    team_leaders,
+)
+
+
+class LeaderController(Controller):
+    path = "/api/v1"
+    tags = ["directory"]
+    dependencies = {"who": Provide(provide_principal)}
+
+    @get("/teams/{team_id:uuid}/leaders", summary="Who leads a team (admin)")
+    async def get_leaders(self, state: State, who: Principal, team_id: UUID) -> TeamLeaders:
+        who.require_admin()
+        async with state.pool.acquire() as conn:
+            return await team_leaders(conn, who.org_id, team_id)
+
+    @put("/teams/{team_id:uuid}/leaders", summary="Set who leads a team (admin; replaces the list)")
+    async def put_leaders(
+        self, state: State, who: Principal, team_id: UUID, data: LeadersIn
+    ) -> TeamLeaders:
+        who.require_admin()
+        async with state.pool.acquire() as conn:
+            return await set_team_leaders(conn, who.org_id, team_id, data)
+
+    @get("/people/{person_id:uuid}/roles", summary="A person's console roles (admin)")
+    async def get_roles(self, state: State, who: Principal, person_id: UUID) -> PersonRoles:
+        who.require_admin()
+        async with state.pool.acquire() as conn:
+            return await person_roles(conn, who.org_id, person_id)
+
+    @put("/people/{person_id:uuid}/admin", summary="Make a person a console admin or not (admin)")
+    async def put_admin(
+        self, state: State, who: Principal, person_id: UUID, data: AdminIn
+    ) -> PersonRoles:
+        who.require_admin()
+        async with state.pool.acquire() as conn:
+            return await set_admin(conn, who.org_id, person_id, data.admin)
+
+
+LEADERS: list[Any] = [LeaderController]

@@ -1,0 +1,94 @@
+"""Who leads which team, and who is an admin: the roles the leaders' console signs people in by.
+
+A leader sees, in the console, what a leader API key scoped to the teams they lead would see;
+an admin person sees the whole org. Only admin API keys change or read these roles (they name
+people, which leader keys never see). Marking leaders in bulk through the CSV import is the
+importer's job once it learns a `leads` column.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated
+from uuid import UUID
+
+import asyncpg
+import msgspec
+
+from ...errors import InvalidInput, NotFound
+from . import leader_queries as queries
+
+
+class LeadersIn(msgspec.Struct, forbid_unknown_fields=True, frozen=True):
+    person_ids: Annotated[list[UUID], msgspec.Meta(max_length=50)]
+
+
+class Leader(msgspec.Struct, frozen=True):
+    person_id: UUID
+    email: str
+    display_name: str
+    active: bool
+
+
+class TeamLeaders(msgspec.Struct, frozen=True):
+    team_id: UUID
+    leaders: list[Leader]
+
+
+class AdminIn(msgspec.Struct, forbid_unknown_fields=True, frozen=True):
+    admin: bool
+
+
+class PersonRoles(msgspec.Struct, frozen=True):
+    person_id: UUID
+    admin: bool
+    leads: list[UUID]
+
+
+async def _live_team(conn: asyncpg.Connection, org_id: UUID, team_id: UUID) -> None:
+    live = await conn.fetchval(queries.LIVE_TEAM, org_id, team_id)
+    if live is None:
+        raise NotFound("No such team.")
+    if not live:
+        raise InvalidInput("This team is archived; archived teams have no leaders.")
+
+
+async def team_leaders(conn: asyncpg.Connection, org_id: UUID, team_id: UUID) -> TeamLeaders:
+    if await conn.fetchval(queries.LIVE_TEAM, org_id, team_id) is None:
+        raise NotFound("No such team.")
+    rows = await conn.fetch(queries.TEAM_LEADERS, org_id, team_id)
+    return TeamLeaders(
+        team_id,
+        [Leader(r["id"], r["email"], r["display_name"], r["active"]) for r in rows],
+    )
+
+
+async def set_team_leaders(
+    conn: asyncpg.Connection, org_id: UUID, team_id: UUID, data: LeadersIn
+) -> TeamLeaders:
+    """Replace the team's leaders with exactly these people of the org."""
+    wanted = list(dict.fromkeys(data.person_ids))
+    async with conn.transaction():
+        await _live_team(conn, org_id, team_id)
+        found = {r["id"] for r in await conn.fetch(queries.PEOPLE_OF_ORG, org_id, wanted)}
+        missing = [str(p) for p in wanted if p not in found]
+        if missing:
+            # Another org's person looks exactly like a person that does not exist.
+            raise InvalidInput(f"Not people of this org: {', '.join(missing)}.")
+        await conn.execute(queries.CLEAR_LEADERS, org_id, team_id, wanted)
+        await conn.execute(queries.ADD_LEADERS, org_id, team_id, wanted)
+    return await team_leaders(conn, org_id, team_id)
+
+
+async def set_admin(
+    conn: asyncpg.Connection, org_id: UUID, person_id: UUID, admin: bool
+) -> PersonRoles:
+    if await conn.fetchrow(queries.SET_ADMIN, org_id, person_id, admin) is None:
+        raise NotFound("No such person.")
+    return await person_roles(conn, org_id, person_id)
+
+
+async def person_roles(conn: asyncpg.Connection, org_id: UUID, person_id: UUID) -> PersonRoles:
+    row = await conn.fetchrow(queries.PERSON_ROLES, org_id, person_id)
+    if row is None:
+        raise NotFound("No such person.")
+    return PersonRoles(row["id"], row["admin"], list(row["leads"]))
