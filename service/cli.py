@@ -26,7 +26,7 @@ def cmd_migrate(args: argparse.Namespace, settings: Settings) -> None:
 
 def cmd_org_create(args: argparse.Namespace, settings: Settings) -> None:
     from .orgs import create_org
-    from .surveys.pulses.bank import install_builtin_items
+    from .surveys.pulses import install_builtin_items
 
     if not 1 <= len(args.name.strip()) <= 200:
         raise CliError("an org name has 1 to 200 characters")

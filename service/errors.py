@@ -78,6 +78,11 @@ class PayloadTooLarge(CandorError):
     title = "Payload too large"
 
 
+class UnsupportedMediaType(CandorError):
+    status = 415
+    title = "Unsupported media type"
+
+
 class UnprocessableEntity(CandorError):
     status = 422
     title = "Unprocessable entity"

@@ -17,7 +17,7 @@ from typing import Any
 from uuid import UUID
 
 from ...errors import PayloadTooLarge, UnprocessableEntity
-from .teams import EMAIL_PATTERN
+from .models import EMAIL_PATTERN
 
 MAX_ROWS = 100_000
 MAX_ERRORS_LISTED = 1000

@@ -34,7 +34,7 @@ REMINDER_CUTOFF = timedelta(hours=2)
 def following_wave_at(pulse: asyncpg.Record, now: datetime) -> datetime:
     """The pulse's first slot after `now` (SURVEYS-DIRECTORY's rule: missed slots are skipped,
     so a scheduler that was down opens one wave, not a burst)."""
-    from ..pulses.store import next_wave_at
+    from ..pulses import next_wave_at
 
     return next_wave_at(pulse, now)
 

@@ -24,7 +24,7 @@ from ...apidoc import problems
 from ...auth import Principal, provide_principal, visible_team_ids
 from ...errors import Conflict, NotFound, UnprocessableEntity
 from ..delivery.outbox import kick_delivery
-from ..pulses.store import items_for_wave
+from ..pulses import items_for_wave
 from ..respond.tokens import token_for, token_hash
 
 log = structlog.get_logger("candor.waves")
