@@ -13,6 +13,7 @@ The file is UTF-8 CSV with a header row. Columns (any order; only the first two 
   get the defaults (locale `en`, no team, active).
 
 All or nothing: every bad row is reported by line number and reason and nothing is written.
+Names and emails follow the API's rules (people_csv.py checks them with service/text.py).
 The rows travel by COPY into a temporary table and are applied with a few set-based statements,
 so ten thousand people take well under a second of database time. A dry run does the very same
 work inside a transaction that is then rolled back, so its counts are exactly what a real run

@@ -1,4 +1,8 @@
-"""The directory's bodies and parameter types: teams, people, pages of them, the import report."""
+"""The directory's bodies and parameter types: teams, people, pages of them, the import report.
+
+Names and emails use the shared rules of service/text.py, so the API, the CSV import and the
+mailer agree on what a name or an address may be.
+"""
 
 from __future__ import annotations
 
@@ -9,8 +13,9 @@ from uuid import UUID
 import msgspec
 from litestar.params import Parameter
 
+from ...text import Email, Name
+
 __all__ = [
-    "EMAIL_PATTERN",
     "Email",
     "ImportReport",
     "Limit",
@@ -29,11 +34,6 @@ __all__ = [
     "TeamRename",
 ]
 
-Name = Annotated[str, msgspec.Meta(min_length=1, max_length=200, pattern=r"\S")]
-# Deliberately loose: one @, no spaces, a dot in the domain. Deliverability is the mail
-# server's business; this only catches the typos and column mix-ups of a spreadsheet.
-EMAIL_PATTERN = r"^[^@\s,;<>]+@[^@\s,;<>]+\.[^@\s,;<>.]+$"
-Email = Annotated[str, msgspec.Meta(min_length=3, max_length=254, pattern=EMAIL_PATTERN)]
 Locale = Literal["en", "nl"]
 Limit = Annotated[int, Parameter(ge=1, le=500)]
 Offset = Annotated[int, Parameter(ge=0, le=10_000_000)]

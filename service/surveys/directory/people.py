@@ -1,8 +1,9 @@
 """People of the org: add, change, deactivate, read, list with pagination.
 
 Identity lives here and nowhere else: an email, a display name, a locale (en/nl), a team and
-whether the person is invited at all (active). Emails are unique per org, ignoring case.
-Only admin keys reach these functions (routes.py); bulk loading is importer.py's.
+whether the person is invited at all (active). Emails are unique per org, ignoring case, and
+are always addresses the mailer can send to (service/text.py). Only admin keys reach these
+functions (routes.py); bulk loading is importer.py's.
 """
 
 from __future__ import annotations
@@ -13,7 +14,8 @@ from uuid import UUID
 import asyncpg
 import msgspec
 
-from ...errors import Conflict, NotFound
+from ...errors import Conflict, InvalidInput, NotFound
+from ...text import sendable_email
 from . import queries
 from .models import PersonIn, PersonOut, PersonPage, PersonPatch
 from .teams import require_live_team
@@ -30,6 +32,16 @@ def _email_taken() -> Conflict:
     return Conflict("Someone in this org already has this email address.")
 
 
+def _address(email: str) -> str:
+    # Bodies decoded from a request already passed the Email type; Structs built in Python
+    # (seeding, tests, other callers) skip msgspec's checks, and this is the last stop before
+    # an address is stored and later handed to the mailer.
+    email = email.strip()
+    if not sendable_email(email):
+        raise InvalidInput(f"Not an email address the mailer can send to: {email[:80]!r}.")
+    return email
+
+
 async def create_person(conn: asyncpg.Connection, org_id: UUID, data: PersonIn) -> PersonOut:
     if data.team_id is not None:
         await require_live_team(conn, org_id, data.team_id, "team")
@@ -37,7 +49,7 @@ async def create_person(conn: asyncpg.Connection, org_id: UUID, data: PersonIn) 
         row = await conn.fetchrow(
             queries.INSERT_PERSON,
             org_id,
-            data.email.strip(),
+            _address(data.email),
             data.display_name.strip() or data.display_name,
             data.locale,
             data.team_id,
@@ -66,7 +78,7 @@ async def update_person(
             queries.UPDATE_PERSON,
             org_id,
             person_id,
-            None if email is None else email.strip(),
+            None if email is None else _address(email),
             _sent(data.display_name),
             _sent(data.locale),
             set_team,

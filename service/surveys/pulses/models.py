@@ -1,5 +1,7 @@
 """The pulses slice's bodies and types: items and instruments, pulses, planned waves, and the
 format of the built-in bank's files.
+
+Names and texts people read use the shared rules of service/text.py (no control characters).
 """
 
 from __future__ import annotations
@@ -10,14 +12,16 @@ from uuid import UUID
 
 import msgspec
 
+from ...text import VISIBLE_TEXT_PATTERN, Name, Text
+
 K_FLOOR = 3  # no pulse may publish a number resting on fewer respondents than this
 
 KEY_PATTERN = r"^[a-z0-9][a-z0-9_.-]{1,63}$"
 ItemKey = Annotated[str, msgspec.Meta(pattern=KEY_PATTERN)]
 Dimension = Annotated[str, msgspec.Meta(pattern=r"^[a-z][a-z0-9_]{1,47}$")]
-Name = Annotated[str, msgspec.Meta(min_length=1, max_length=200)]
-Text = Annotated[str, msgspec.Meta(min_length=1, max_length=500, pattern=r"\S")]
-InstrumentName = Annotated[str, msgspec.Meta(min_length=1, max_length=100, pattern=r"\S")]
+InstrumentName = Annotated[
+    str, msgspec.Meta(min_length=1, max_length=100, pattern=VISIBLE_TEXT_PATTERN)
+]
 ScaleMin = Annotated[int, msgspec.Meta(ge=0, le=10)]
 ScaleMax = Annotated[int, msgspec.Meta(ge=1, le=11)]
 Cadence = Literal["weekly", "every_n_weeks", "monthly"]
