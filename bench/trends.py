@@ -45,8 +45,8 @@ from service.analytics.rollup import rollup_wave  # noqa: E402
 from service.auth import create_key  # noqa: E402
 from service.db import connect  # noqa: E402
 from service.migrate import migrate  # noqa: E402
+from service.surveys.pulses import items_for_wave  # noqa: E402
 from service.surveys.pulses.bank import builtin_items, install_builtin_items  # noqa: E402
-from service.surveys.pulses.store import items_for_wave  # noqa: E402
 
 WAVES = 52
 START = datetime(2025, 1, 6, 9, tzinfo=UTC)

@@ -25,11 +25,13 @@ def cmd_migrate(args: argparse.Namespace, settings: Settings) -> None:
 
 
 def cmd_org_create(args: argparse.Namespace, settings: Settings) -> None:
-    from .orgs import create_org
-    from .surveys.pulses.bank import install_builtin_items
+    from .orgs import create_org, org_name
+    from .surveys.pulses import install_builtin_items
 
-    if not 1 <= len(args.name.strip()) <= 200:
-        raise CliError("an org name has 1 to 200 characters")
+    try:
+        org_name(args.name)
+    except ValueError as exc:
+        raise CliError(str(exc)) from None
 
     async def go(conn: Any) -> tuple[UUID, str]:
         async with conn.transaction():

@@ -21,6 +21,8 @@ from litestar.plugins.problem_details import (
 from litestar.status_codes import HTTP_500_INTERNAL_SERVER_ERROR
 from redis.exceptions import ConnectionError as RedisConnectionError
 
+from .text import explain_pattern_error
+
 log = structlog.get_logger("candor.errors")
 
 
@@ -78,6 +80,11 @@ class PayloadTooLarge(CandorError):
     title = "Payload too large"
 
 
+class UnsupportedMediaType(CandorError):
+    status = 415
+    title = "Unsupported media type"
+
+
 class UnprocessableEntity(CandorError):
     status = 422
     title = "Unprocessable entity"
@@ -133,6 +140,12 @@ def _from_candor(exc: CandorError) -> ProblemDetailsException:
     )
 
 
+def _explained(error: Any) -> Any:
+    if isinstance(error, dict) and isinstance(error.get("message"), str):
+        return {**error, "message": explain_pattern_error(error["message"])}
+    return error
+
+
 def _from_http(exc: HTTPException) -> ProblemDetailsException:
     status = exc.status_code
     if status >= 500:
@@ -142,7 +155,7 @@ def _from_http(exc: HTTPException) -> ProblemDetailsException:
         )
     errors: list[Any] | None = None
     if isinstance(exc, ValidationException) and isinstance(exc.extra, list):
-        errors = exc.extra
+        errors = [_explained(e) for e in exc.extra]
     title = {
         400: "Bad request",
         401: "Unauthorized",

@@ -36,8 +36,9 @@ from service.embedded import free_port
 from service.migrate import migrate
 from service.orgs import create_org
 from service.serve import granian_argv
-from service.surveys.directory.people import PersonIn, create_person
-from service.surveys.directory.teams import TeamIn, create_team
+from service.surveys.directory.models import PersonIn, TeamIn
+from service.surveys.directory.people import create_person
+from service.surveys.directory.teams import create_team
 from service.surveys.pulses.bank import install_builtin_items
 from service.surveys.respond import submit, token_for
 from service.surveys.waves import close_wave, open_wave

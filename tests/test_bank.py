@@ -10,7 +10,7 @@ import msgspec
 import pytest
 
 from service.surveys.pulses.bank import builtin_items, load_bank
-from service.surveys.pulses.items import InstrumentIn, InstrumentItem, ItemIn, ItemOut, Texts
+from service.surveys.pulses.models import InstrumentIn, InstrumentItem, ItemIn, ItemOut, Texts
 from tests.conftest import Org
 from tests.factories import make_leader_headers, make_pulse, make_team_tree
 

@@ -8,8 +8,14 @@ from uuid import UUID, uuid4
 
 import msgspec
 
-from service.surveys.directory.people import PersonIn, PersonOut
-from service.surveys.directory.teams import TeamIn, TeamNode, TeamOut, TeamPage
+from service.surveys.directory.models import (
+    PersonIn,
+    PersonOut,
+    TeamIn,
+    TeamNode,
+    TeamOut,
+    TeamPage,
+)
 from tests.conftest import Org
 from tests.factories import make_leader_headers, make_people, make_team_tree
 

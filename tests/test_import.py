@@ -13,7 +13,7 @@ import msgspec
 import pytest
 
 from service.surveys.directory import importer, people_csv
-from service.surveys.directory.importer import ImportReport
+from service.surveys.directory.models import ImportReport
 from tests.conftest import ROOT, Org
 from tests.factories import make_leader_headers, make_people, make_team_tree
 

@@ -10,8 +10,9 @@ from uuid import uuid4
 import msgspec
 import pytest
 
+from service.surveys.pulses import items_for_wave, next_wave_at
 from service.surveys.pulses.bank import builtin_items
-from service.surveys.pulses.store import PulseIn, PulseOut, items_for_wave, next_wave_at
+from service.surveys.pulses.models import PulseIn, PulseOut
 from tests.conftest import Org
 from tests.factories import make_leader_headers, make_pulse, make_team_tree
 

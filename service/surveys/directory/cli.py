@@ -1,4 +1,4 @@
-"""Subcommands of the surveys domain for the `candor` CLI: `candor import people.csv`."""
+"""The directory's subcommand for the `candor` CLI: `candor import people.csv --org ID`."""
 
 from __future__ import annotations
 
@@ -44,7 +44,8 @@ def cmd_import(args: argparse.Namespace, settings: Any) -> None:
 
     from ...bootstrap import CliError, with_db
     from ...errors import CandorError
-    from .importer import MAX_IMPORT_BYTES, ImportReport, import_people
+    from .importer import MAX_IMPORT_BYTES, import_people, org_exists
+    from .models import ImportReport
 
     path: Path = args.file
     try:
@@ -72,7 +73,7 @@ def cmd_import(args: argparse.Namespace, settings: Any) -> None:
         progress.update(tasks[stage], completed=done, total=total)
 
     async def go(conn: Any) -> ImportReport:
-        if await conn.fetchval("SELECT id FROM orgs WHERE id = $1", args.org) is None:
+        if not await org_exists(conn, args.org):
             raise CliError(f"no org {args.org}")
         with progress:
             return await import_people(

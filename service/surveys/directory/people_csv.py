@@ -2,8 +2,10 @@
 
 Pure Python, no database: `parse_people_csv(data)` returns the good rows and the problems found
 (line number, column, reason), or raises at once when the file as a whole is unreadable
-(invalid UTF-8, no header, wrong columns, broken quoting, too many rows). Team names and ids
-are resolved later, against the database, by importer.py.
+(invalid UTF-8, no header, wrong columns, broken quoting, too many rows). Emails, display
+names and team names follow the same rules as the API's (service/text.py), so a row the API
+would refuse is reported here with its line number. Team names and ids are resolved later,
+against the database, by importer.py.
 """
 
 from __future__ import annotations
@@ -17,14 +19,13 @@ from typing import Any
 from uuid import UUID
 
 from ...errors import PayloadTooLarge, UnprocessableEntity
-from .teams import EMAIL_PATTERN
+from ...text import has_control_characters, sendable_email
 
 MAX_ROWS = 100_000
 MAX_ERRORS_LISTED = 1000
 COLUMNS = ("email", "display_name", "locale", "team", "active")
 REQUIRED = ("email", "display_name")
 LOCALES = ("en", "nl")
-_EMAIL = re.compile(EMAIL_PATTERN)
 TEAM_ID = re.compile(r"^[0-9a-fA-F]{8}-?([0-9a-fA-F]{4}-?){3}[0-9a-fA-F]{12}$")
 _TRUE = {"true", "yes", "y", "1"}
 _FALSE = {"false", "no", "n", "0"}
@@ -164,14 +165,22 @@ def parse_people_csv(
     return rows, errors
 
 
+def _no_controls(what: str) -> str:
+    return (
+        f"{what} may not contain control characters (line breaks, tabs or other invisible codes)."
+    )
+
+
 def _row(line: int, cells: dict[str, str], errors: RowErrors) -> Row | None:
     before = errors.count
     email = cells["email"].strip()
-    if not 3 <= len(email) <= 254 or not _EMAIL.match(email):
-        errors.add(line, "email", f"Not an email address: {email[:80]!r}.")
+    if not sendable_email(email):
+        errors.add(line, "email", f"Not an email address the mailer can send to: {email[:80]!r}.")
     name = cells["display_name"].strip()
     if not 1 <= len(name) <= 200:
         errors.add(line, "display_name", "A display name has 1 to 200 characters.")
+    elif has_control_characters(name):
+        errors.add(line, "display_name", _no_controls("A display name"))
     locale = cells.get("locale", "").strip().lower() or None
     if locale is not None and locale not in LOCALES:
         errors.add(line, "locale", f"Unknown locale {locale[:20]!r}; use en or nl.")
@@ -184,6 +193,8 @@ def _row(line: int, cells: dict[str, str], errors: RowErrors) -> Row | None:
                 "team",
                 f"Bad team path {team[:80]!r}: names of 1-200 characters, separated by '/'.",
             )
+        elif has_control_characters(team):
+            errors.add(line, "team", _no_controls("A team name"))
     raw_active = cells.get("active", "").strip().lower()
     active: bool | None = None
     if raw_active in _TRUE:

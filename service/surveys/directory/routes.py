@@ -1,12 +1,231 @@
-"""The directory's route groups, mounted by service/app.py."""
+"""The directory's HTTP routes: teams, people and the CSV import, mounted by service/app.py.
+
+Handlers only check who may call them, parse, call teams.py / people.py / importer.py and
+return what those give back. Anything outside a key's org or scope answers 404. Leader keys
+read the teams of their subtrees and nothing else: never a person, never a write.
+"""
 
 from __future__ import annotations
 
 from typing import Any
+from uuid import UUID
 
-from .importer import ImportController
-from .people import PeopleController
-from .teams import TeamController
+from litestar import Controller, Request, get, patch, post
+from litestar.datastructures import State
+from litestar.di import Provide
+
+from ...apidoc import problems
+from ...auth import Principal, provide_principal, require_team_in_scope, visible_team_ids
+from ...errors import UnsupportedMediaType
+from . import importer, people, teams
+from .models import (
+    ImportReport,
+    Limit,
+    Offset,
+    PersonIn,
+    PersonOut,
+    PersonPage,
+    PersonPatch,
+    TeamIn,
+    TeamMove,
+    TeamNode,
+    TeamOut,
+    TeamPage,
+    TeamRename,
+)
+
+
+class TeamController(Controller):
+    path = "/api/v1"
+    tags = ["directory"]
+    dependencies = {"who": Provide(provide_principal)}
+
+    @post("/teams", summary="Create a team (admin)", responses=problems(409))
+    async def create_team(self, state: State, who: Principal, data: TeamIn) -> TeamOut:
+        who.require_admin()
+        async with state.pool.acquire() as conn:
+            return await teams.create_team(conn, who.org_id, data)
+
+    @get("/teams", summary="List teams, flat and paginated (leaders: their subtrees)")
+    async def list_teams(
+        self,
+        state: State,
+        who: Principal,
+        limit: Limit = 100,
+        offset: Offset = 0,
+        include_archived: bool = False,
+    ) -> TeamPage:
+        async with state.pool.acquire() as conn:
+            visible = await visible_team_ids(conn, who)
+            return await teams.list_teams(
+                conn,
+                who.org_id,
+                visible,
+                include_archived=include_archived,
+                limit=limit,
+                offset=offset,
+            )
+
+    @get("/teams/tree", summary="The team hierarchy as a tree (leaders: their subtrees)")
+    async def team_tree(
+        self, state: State, who: Principal, include_archived: bool = False
+    ) -> list[TeamNode]:
+        async with state.pool.acquire() as conn:
+            visible = await visible_team_ids(conn, who)
+            return await teams.team_tree(
+                conn,
+                who.org_id,
+                visible,
+                include_archived=include_archived,
+                roots=None if who.is_admin else set(who.scope_team_ids),
+            )
+
+    @get("/teams/{team_id:uuid}", summary="One team")
+    async def get_team(self, state: State, who: Principal, team_id: UUID) -> TeamOut:
+        async with state.pool.acquire() as conn:
+            await require_team_in_scope(conn, who, team_id)
+            return await teams.get_team(conn, who.org_id, team_id)
+
+    @patch("/teams/{team_id:uuid}", summary="Rename a team (admin)", responses=problems(409))
+    async def rename_team(
+        self, state: State, who: Principal, team_id: UUID, data: TeamRename
+    ) -> TeamOut:
+        who.require_admin()
+        async with state.pool.acquire() as conn:
+            return await teams.rename_team(conn, who.org_id, team_id, data.name)
+
+    @post(
+        "/teams/{team_id:uuid}/move",
+        summary="Move a team under another parent (admin)",
+        status_code=200,
+        responses=problems(409),
+    )
+    async def move_team(
+        self, state: State, who: Principal, team_id: UUID, data: TeamMove
+    ) -> TeamOut:
+        who.require_admin()
+        async with state.pool.acquire() as conn:
+            return await teams.move_team(conn, who.org_id, team_id, data.parent_id)
+
+    @post(
+        "/teams/{team_id:uuid}/archive",
+        summary="Archive an empty team (admin)",
+        status_code=200,
+        responses=problems(409),
+    )
+    async def archive_team(self, state: State, who: Principal, team_id: UUID) -> TeamOut:
+        who.require_admin()
+        async with state.pool.acquire() as conn:
+            return await teams.archive_team(conn, who.org_id, team_id)
+
+
+class PeopleController(Controller):
+    path = "/api/v1"
+    tags = ["directory"]
+    dependencies = {"who": Provide(provide_principal)}
+
+    @post("/people", summary="Add a person (admin)", responses=problems(409))
+    async def create_person(self, state: State, who: Principal, data: PersonIn) -> PersonOut:
+        who.require_admin()
+        async with state.pool.acquire() as conn:
+            return await people.create_person(conn, who.org_id, data)
+
+    # People are identity data: only admin keys read them. A leader key sees teams and guarded
+    # numbers, never a person (a 404, as for anything outside a key's reach).
+    @get("/people", summary="List people, paginated (admin)")
+    async def list_people(
+        self,
+        state: State,
+        who: Principal,
+        limit: Limit = 100,
+        offset: Offset = 0,
+        team_id: UUID | None = None,
+        active: bool | None = None,
+    ) -> PersonPage:
+        who.require_admin()
+        async with state.pool.acquire() as conn:
+            if team_id is not None:
+                await require_team_in_scope(conn, who, team_id)
+            return await people.list_people(
+                conn, who.org_id, team_id=team_id, active=active, limit=limit, offset=offset
+            )
+
+    @get("/people/{person_id:uuid}", summary="One person (admin)")
+    async def get_person(self, state: State, who: Principal, person_id: UUID) -> PersonOut:
+        who.require_admin()
+        async with state.pool.acquire() as conn:
+            return await people.get_person(conn, who.org_id, person_id)
+
+    @patch(
+        "/people/{person_id:uuid}",
+        summary="Change a person (admin); team_id null = no team",
+        responses=problems(409),
+    )
+    async def update_person(
+        self, state: State, who: Principal, person_id: UUID, data: PersonPatch
+    ) -> PersonOut:
+        who.require_admin()
+        async with state.pool.acquire() as conn:
+            return await people.update_person(conn, who.org_id, person_id, data)
+
+    @post(
+        "/people/{person_id:uuid}/deactivate",
+        summary="Stop inviting a person (admin)",
+        status_code=200,
+    )
+    async def deactivate_person(self, state: State, who: Principal, person_id: UUID) -> PersonOut:
+        who.require_admin()
+        async with state.pool.acquire() as conn:
+            return await people.deactivate_person(conn, who.org_id, person_id)
+
+
+def _require_csv(request: Request[Any, Any, Any]) -> None:
+    media, _, params = request.headers.get("content-type", "").partition(";")
+    if media.strip().lower() not in ("text/csv", "application/csv"):
+        raise UnsupportedMediaType("Send the people file as 'Content-Type: text/csv' (UTF-8).")
+    charset = dict(
+        (k.strip().lower(), v.strip().strip('"').lower())
+        for k, _, v in (p.partition("=") for p in params.split(";"))
+        if k.strip()
+    ).get("charset", "utf-8")
+    if charset not in ("utf-8", "utf8"):
+        raise UnsupportedMediaType("Only UTF-8 CSV is accepted; save the file as UTF-8.")
+
+
+class ImportController(Controller):
+    path = "/api/v1"
+    tags = ["directory"]
+    dependencies = {"who": Provide(provide_principal)}
+
+    @post(
+        "/people/import",
+        summary="Import people from CSV (admin); ?dry_run=true reports without writing",
+        status_code=200,
+        request_max_body_size=importer.MAX_IMPORT_BYTES,
+        responses=problems(409, 413, 415, 422),
+    )
+    async def import_csv(
+        self,
+        request: Request[Any, Any, Any],
+        state: State,
+        who: Principal,
+        dry_run: bool = False,
+        create_teams: bool = True,
+        deactivate_missing: bool = False,
+    ) -> ImportReport:
+        who.require_admin()
+        _require_csv(request)
+        body = await request.body()
+        async with state.pool.acquire() as conn:
+            return await importer.import_people(
+                conn,
+                who.org_id,
+                body,
+                dry_run=dry_run,
+                create_teams=create_teams,
+                deactivate_missing=deactivate_missing,
+            )
+
 
 TEAMS: list[Any] = [TeamController]
 PEOPLE: list[Any] = [PeopleController]

@@ -1,4 +1,4 @@
-"""The built-in question bank: item files in `items/*.toml`, copied into every new org.
+"""The built-in question bank: item files in `item_bank/*.toml`, copied into every new org.
 
 Each TOML file holds `[[item]]` tables with a stable `key`, a `dimension`, an optional scale
 (default 1-7 agree), a `reverse` flag and the text per locale (`en`, `nl`).
@@ -9,28 +9,16 @@ from __future__ import annotations
 import tomllib
 from functools import lru_cache
 from pathlib import Path
-from typing import Annotated
 from uuid import UUID
 
 import asyncpg
 import msgspec
 
+from . import queries
+from .models import BankFile, BankItem
+
 ITEMS_DIR = Path(__file__).resolve().parent / "item_bank"
 LOCALES = ("en", "nl")
-
-
-class BankItem(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
-    key: Annotated[str, msgspec.Meta(pattern=r"^[a-z0-9][a-z0-9_.-]{1,63}$")]
-    dimension: Annotated[str, msgspec.Meta(pattern=r"^[a-z][a-z0-9_]{1,47}$")]
-    texts: dict[str, str]
-    reverse: bool = False
-    scale_min: int = 1
-    scale_max: int = 7
-    core: bool = False  # the stable item asked in every wave for its dimension
-
-
-class _BankFile(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
-    item: list[BankItem]
 
 
 @lru_cache(maxsize=1)
@@ -44,7 +32,7 @@ def load_bank(folder: Path) -> tuple[BankItem, ...]:
     for path in sorted(folder.glob("*.toml")):
         data = tomllib.loads(path.read_text(encoding="utf-8"))
         try:
-            items.extend(msgspec.convert(data, _BankFile).item)
+            items.extend(msgspec.convert(data, BankFile).item)
         except msgspec.ValidationError as exc:
             raise ValueError(f"{path.name}: {exc}") from None
     keys = [i.key for i in items]
@@ -65,12 +53,7 @@ def load_bank(folder: Path) -> tuple[BankItem, ...]:
 async def install_builtin_items(conn: asyncpg.Connection, org_id: UUID) -> None:
     """Copy the built-in bank into an org (new items only; an org's copy is never overwritten)."""
     await conn.executemany(
-        """
-        INSERT INTO items (org_id, key, dimension, scale_min, scale_max, reverse, texts,
-                           instrument, source)
-        VALUES ($1, $2, $3, $4, $5, $6, $7, 'candor', 'builtin')
-        ON CONFLICT (org_id, key) DO NOTHING
-        """,
+        queries.INSTALL_BUILTIN_ITEM,
         [
             (org_id, i.key, i.dimension, i.scale_min, i.scale_max, i.reverse, i.texts)
             for i in builtin_items()

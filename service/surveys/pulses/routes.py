@@ -1,11 +1,143 @@
-"""The pulses slice's route groups, mounted by service/app.py."""
+"""The pulses slice's HTTP routes: items and instruments, pulses; mounted by service/app.py.
+
+Handlers only check who may call them, parse, call items.py / programs.py and return what those
+give back. Admin keys manage items and pulses; leader keys read items and the pulses that reach
+into their subtrees.
+"""
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Annotated, Any
+from uuid import UUID
 
-from .items import QuestionController
-from .store import PulseController
+from litestar import Controller, get, patch, post
+from litestar.datastructures import State
+from litestar.di import Provide
+from litestar.params import Parameter
+
+from ...apidoc import problems
+from ...auth import Principal, provide_principal
+from . import items, programs
+from .models import InstrumentIn, ItemIn, ItemOut, PulseIn, PulseOut, PulsePatch, ScheduledWave
+
+
+class QuestionController(Controller):
+    path = "/api/v1"
+    tags = ["items"]
+    dependencies = {"who": Provide(provide_principal)}
+
+    @get("/items", summary="The org's items (filter by dimension)")
+    async def list_items(
+        self,
+        state: State,
+        who: Principal,
+        dimension: str | None = None,
+        include_retired: bool = False,
+    ) -> list[ItemOut]:
+        return await items.list_items(
+            state.pool, who.org_id, dimension=dimension, include_retired=include_retired
+        )
+
+    @get("/items/{key:str}", summary="One item")
+    async def get_item(self, state: State, who: Principal, key: str) -> ItemOut:
+        return await items.get_item(state.pool, who.org_id, key[:64])
+
+    @post("/items", summary="Add an item of the org's own (admin)", responses=problems(409))
+    async def add_item(self, state: State, who: Principal, data: ItemIn) -> ItemOut:
+        who.require_admin()
+        async with state.pool.acquire() as conn:
+            return (await items.add_items(conn, who.org_id, [data], data.instrument))[0]
+
+    @post(
+        "/instruments",
+        summary="Add a whole instrument (e.g. a licensed scale) at once (admin)",
+        responses=problems(409),
+    )
+    async def add_instrument(
+        self, state: State, who: Principal, data: InstrumentIn
+    ) -> list[ItemOut]:
+        who.require_admin()
+        async with state.pool.acquire() as conn:
+            return await items.add_items(conn, who.org_id, list(data.items), data.name)
+
+    @post(
+        "/items/{key:str}/retire",
+        summary="Retire an item (admin)",
+        status_code=200,
+        responses=problems(409),
+    )
+    async def retire(self, state: State, who: Principal, key: str) -> ItemOut:
+        who.require_admin()
+        async with state.pool.acquire() as conn:
+            return await items.retire_item(conn, who.org_id, key[:64])
+
+
+class PulseController(Controller):
+    path = "/api/v1/pulses"
+    tags = ["pulses"]
+    dependencies = {"who": Provide(provide_principal)}
+
+    @post("", summary="Create a pulse (admin)")
+    async def create(self, state: State, who: Principal, data: PulseIn) -> PulseOut:
+        who.require_admin()
+        async with state.pool.acquire() as conn:
+            return await programs.create_pulse(conn, who.org_id, data)
+
+    @get("", summary="List pulses (leaders: those reaching their teams)")
+    async def list_pulses(
+        self, state: State, who: Principal, active: bool | None = None
+    ) -> list[PulseOut]:
+        async with state.pool.acquire() as conn:
+            return await programs.list_pulses(conn, who, active)
+
+    @get("/{pulse_id:uuid}", summary="One pulse")
+    async def get_one(self, state: State, who: Principal, pulse_id: UUID) -> PulseOut:
+        async with state.pool.acquire() as conn:
+            return await programs.show_pulse(conn, who, pulse_id)
+
+    @get("/{pulse_id:uuid}/schedule", summary="The next waves: when they open and what they ask")
+    async def schedule(
+        self,
+        state: State,
+        who: Principal,
+        pulse_id: UUID,
+        waves: Annotated[int, Parameter(ge=1, le=52)] = 6,
+    ) -> list[ScheduledWave]:
+        who.require_admin()
+        async with state.pool.acquire() as conn:
+            return await programs.plan_waves(conn, who.org_id, pulse_id, waves)
+
+    @patch(
+        "/{pulse_id:uuid}",
+        summary="Change a pulse (admin); waves already opened keep their settings",
+    )
+    async def update(
+        self, state: State, who: Principal, pulse_id: UUID, data: PulsePatch
+    ) -> PulseOut:
+        who.require_admin()
+        async with state.pool.acquire() as conn:
+            return await programs.update_pulse(conn, who.org_id, pulse_id, data)
+
+    @post(
+        "/{pulse_id:uuid}/deactivate",
+        summary="Stop a pulse from opening waves (admin)",
+        status_code=200,
+    )
+    async def deactivate(self, state: State, who: Principal, pulse_id: UUID) -> PulseOut:
+        who.require_admin()
+        async with state.pool.acquire() as conn:
+            return await programs.deactivate_pulse(conn, who.org_id, pulse_id)
+
+    @post(
+        "/{pulse_id:uuid}/activate",
+        summary="Resume a deactivated pulse at its next slot (admin)",
+        status_code=200,
+    )
+    async def activate(self, state: State, who: Principal, pulse_id: UUID) -> PulseOut:
+        who.require_admin()
+        async with state.pool.acquire() as conn:
+            return await programs.activate_pulse(conn, who.org_id, pulse_id)
+
 
 ITEMS: list[Any] = [QuestionController]
 PULSES: list[Any] = [PulseController]

@@ -15,6 +15,8 @@ from uuid import UUID
 import asyncpg
 
 from ...errors import InvalidInput
+from . import queries
+from .bank import builtin_items
 from .schedule import cadence_days
 
 DEFAULT_REMINDERS = (3, 5)
@@ -23,12 +25,7 @@ DEFAULT_REMINDERS = (3, 5)
 async def _check_teams(conn: asyncpg.Connection, org_id: UUID, team_ids: list[UUID]) -> None:
     if len(set(team_ids)) != len(team_ids):
         raise InvalidInput("team_ids lists a team twice.")
-    rows = await conn.fetch(
-        """SELECT id, archived_at IS NOT NULL AS archived FROM teams
-           WHERE org_id = $1 AND id = ANY($2::uuid[])""",
-        org_id,
-        team_ids,
-    )
+    rows = await conn.fetch(queries.TEAMS_ARCHIVED, org_id, team_ids)
     found = {r["id"]: r["archived"] for r in rows}
     unknown = [str(t) for t in team_ids if t not in found]
     if unknown:
@@ -36,31 +33,15 @@ async def _check_teams(conn: asyncpg.Connection, org_id: UUID, team_ids: list[UU
     archived = [str(t) for t in team_ids if found[t]]
     if archived:
         raise InvalidInput(f"Archived teams cannot be surveyed: {', '.join(archived)}.")
-    nested = await conn.fetch(
-        """
-        WITH RECURSIVE below AS (
-            SELECT id AS root, id FROM teams WHERE org_id = $1 AND id = ANY($2::uuid[])
-            UNION
-            SELECT b.root, t.id FROM teams t JOIN below b ON t.parent_id = b.id WHERE t.org_id = $1
-        )
-        SELECT root, id FROM below WHERE root <> id AND id = ANY($2::uuid[])
-        """,
-        org_id,
-        team_ids,
-    )
+    nested = await conn.fetch(queries.NESTED_ROOTS, org_id, team_ids)
     if nested:
         pairs = "; ".join(f"{r['id']} is inside {r['root']}" for r in nested)
         raise InvalidInput(f"team_ids are subtree roots and must not overlap: {pairs}.")
 
 
 async def _default_items(conn: asyncpg.Connection, org_id: UUID) -> tuple[list[str], list[str]]:
-    from .bank import builtin_items
-
     bank = builtin_items()
-    live = {
-        r["key"]
-        for r in await conn.fetch("SELECT key FROM items WHERE org_id = $1 AND NOT retired", org_id)
-    }
+    live = {r["key"] for r in await conn.fetch(queries.LIVE_ITEM_KEYS, org_id)}
     core = [i.key for i in bank if i.core and i.key in live]
     dims = {i.dimension for i in bank if i.key in core}
     rotating = [i.key for i in bank if not i.core and i.dimension in dims and i.key in live]
@@ -76,11 +57,7 @@ async def _check_items(
         raise InvalidInput(
             f"Items listed more than once (core and rotating together): {', '.join(twice)}."
         )
-    rows = await conn.fetch(
-        "SELECT key, dimension, retired FROM items WHERE org_id = $1 AND key = ANY($2::text[])",
-        org_id,
-        every,
-    )
+    rows = await conn.fetch(queries.ITEMS_BY_KEY, org_id, every)
     found = {r["key"]: r for r in rows}
     unknown = [k for k in every if k not in found]
     if unknown:

@@ -21,7 +21,7 @@ import structlog
 
 from ...errors import CandorError
 from ..delivery import kick_delivery, skip_pending_for_closed_wave
-from ..pulses.schedule import next_wave_at
+from ..pulses import next_wave_at
 from . import queries
 from .lifecycle import close_wave, open_wave
 

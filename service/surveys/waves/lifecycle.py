@@ -19,7 +19,7 @@ import structlog
 
 from ...errors import Conflict, NotFound, UnprocessableEntity
 from ..delivery import kick_delivery, queue_invites
-from ..pulses.schedule import items_for_wave
+from ..pulses import items_for_wave
 from ..respond import token_for, token_hash
 from . import queries
 

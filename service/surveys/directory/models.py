@@ -1,0 +1,126 @@
+"""The directory's bodies and parameter types: teams, people, pages of them, the import report.
+
+Names and emails use the shared rules of service/text.py, so the API, the CSV import and the
+mailer agree on what a name or an address may be.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated, Literal
+from uuid import UUID
+
+import msgspec
+from litestar.params import Parameter
+
+from ...text import Email, Name
+
+__all__ = [
+    "Email",
+    "ImportReport",
+    "Limit",
+    "Locale",
+    "Name",
+    "Offset",
+    "PersonIn",
+    "PersonOut",
+    "PersonPage",
+    "PersonPatch",
+    "TeamIn",
+    "TeamMove",
+    "TeamNode",
+    "TeamOut",
+    "TeamPage",
+    "TeamRename",
+]
+
+Locale = Literal["en", "nl"]
+Limit = Annotated[int, Parameter(ge=1, le=500)]
+Offset = Annotated[int, Parameter(ge=0, le=10_000_000)]
+
+# --- teams -----------------------------------------------------------------------------------
+
+
+class TeamIn(msgspec.Struct, forbid_unknown_fields=True, frozen=True):
+    name: Name
+    parent_id: UUID | None = None
+
+
+class TeamRename(msgspec.Struct, forbid_unknown_fields=True, frozen=True):
+    name: Name
+
+
+class TeamMove(msgspec.Struct, forbid_unknown_fields=True, frozen=True):
+    parent_id: UUID | None  # None makes the team a root
+
+
+class TeamOut(msgspec.Struct, frozen=True):
+    id: UUID
+    name: str
+    parent_id: UUID | None
+    archived: bool
+    created_at: datetime
+
+
+class TeamNode(msgspec.Struct, frozen=True):
+    id: UUID
+    name: str
+    archived: bool
+    children: list[TeamNode]
+
+
+class TeamPage(msgspec.Struct, frozen=True):
+    items: list[TeamOut]
+    total: int
+    limit: int
+    offset: int
+
+
+# --- people ----------------------------------------------------------------------------------
+
+
+class PersonIn(msgspec.Struct, forbid_unknown_fields=True, frozen=True):
+    email: Email
+    display_name: Name
+    locale: Locale = "en"
+    team_id: UUID | None = None
+    active: bool = True
+
+
+class PersonPatch(msgspec.Struct, forbid_unknown_fields=True, frozen=True):
+    email: Email | msgspec.UnsetType = msgspec.UNSET
+    display_name: Name | msgspec.UnsetType = msgspec.UNSET
+    locale: Locale | msgspec.UnsetType = msgspec.UNSET
+    team_id: UUID | msgspec.UnsetType | None = msgspec.UNSET  # null: no team
+    active: bool | msgspec.UnsetType = msgspec.UNSET
+
+
+class PersonOut(msgspec.Struct, frozen=True):
+    id: UUID
+    email: str
+    display_name: str
+    locale: str
+    team_id: UUID | None
+    active: bool
+    created_at: datetime
+    updated_at: datetime
+
+
+class PersonPage(msgspec.Struct, frozen=True):
+    items: list[PersonOut]
+    total: int
+    limit: int
+    offset: int
+
+
+# --- the CSV import --------------------------------------------------------------------------
+
+
+class ImportReport(msgspec.Struct, frozen=True):
+    dry_run: bool
+    rows: int
+    created: int
+    updated: int
+    unchanged: int
+    deactivated: int  # active people who become inactive (by their row, or by absence)
+    teams_created: list[str]

@@ -1,0 +1,157 @@
+"""The pulses slice's bodies and types: items and instruments, pulses, planned waves, and the
+format of the built-in bank's files.
+
+Names and texts people read use the shared rules of service/text.py (no control characters).
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated, Literal
+from uuid import UUID
+
+import msgspec
+
+from ...text import VISIBLE_TEXT_PATTERN, Name, Text
+
+K_FLOOR = 3  # no pulse may publish a number resting on fewer respondents than this
+
+KEY_PATTERN = r"^[a-z0-9][a-z0-9_.-]{1,63}$"
+ItemKey = Annotated[str, msgspec.Meta(pattern=KEY_PATTERN)]
+Dimension = Annotated[str, msgspec.Meta(pattern=r"^[a-z][a-z0-9_]{1,47}$")]
+InstrumentName = Annotated[
+    str, msgspec.Meta(min_length=1, max_length=100, pattern=VISIBLE_TEXT_PATTERN)
+]
+ScaleMin = Annotated[int, msgspec.Meta(ge=0, le=10)]
+ScaleMax = Annotated[int, msgspec.Meta(ge=1, le=11)]
+Cadence = Literal["weekly", "every_n_weeks", "monthly"]
+
+TeamIds = Annotated[list[UUID], msgspec.Meta(min_length=1, max_length=100)]
+CoreItems = Annotated[list[ItemKey], msgspec.Meta(min_length=1, max_length=7)]
+RotatingItems = Annotated[list[ItemKey], msgspec.Meta(max_length=200)]
+ItemsPerWave = Annotated[int, msgspec.Meta(ge=3, le=7)]
+CadenceWeeks = Annotated[int, msgspec.Meta(ge=1, le=26)]
+OpenDays = Annotated[int, msgspec.Meta(ge=1, le=28)]
+K = Annotated[int, msgspec.Meta(ge=K_FLOOR, le=100)]
+CommentK = Annotated[int, msgspec.Meta(ge=K_FLOOR, le=1000)]
+ReminderDays = Annotated[
+    list[Annotated[int, msgspec.Meta(ge=1, le=27)]], msgspec.Meta(max_length=5)
+]
+
+# --- items -----------------------------------------------------------------------------------
+
+
+class Texts(msgspec.Struct, forbid_unknown_fields=True, frozen=True):
+    en: Text
+    nl: Text
+
+
+class InstrumentItem(msgspec.Struct, forbid_unknown_fields=True, frozen=True, kw_only=True):
+    key: ItemKey
+    dimension: Dimension
+    texts: Texts
+    scale_min: ScaleMin = 1
+    scale_max: ScaleMax = 7
+    reverse: bool = False
+
+
+class ItemIn(InstrumentItem, forbid_unknown_fields=True, frozen=True, kw_only=True):
+    instrument: InstrumentName = "custom"
+
+
+class InstrumentIn(msgspec.Struct, forbid_unknown_fields=True, frozen=True):
+    name: InstrumentName
+    items: Annotated[list[InstrumentItem], msgspec.Meta(min_length=1, max_length=100)]
+
+
+class ItemOut(msgspec.Struct, frozen=True, kw_only=True):
+    key: str
+    dimension: str
+    scale_min: int
+    scale_max: int
+    reverse: bool
+    texts: dict[str, str]
+    instrument: str
+    source: str
+    retired: bool
+    core: bool  # the built-in bank's suggested core item for its dimension
+    created_at: datetime
+
+
+class BankItem(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
+    """One `[[item]]` of a built-in bank file (bank.py)."""
+
+    key: ItemKey
+    dimension: Dimension
+    texts: dict[str, str]
+    reverse: bool = False
+    scale_min: int = 1
+    scale_max: int = 7
+    core: bool = False  # the stable item asked in every wave for its dimension
+
+
+class BankFile(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
+    item: list[BankItem]
+
+
+# --- pulses ----------------------------------------------------------------------------------
+
+
+class PulseIn(msgspec.Struct, forbid_unknown_fields=True, frozen=True, kw_only=True):
+    name: Name
+    team_ids: TeamIds
+    # Omitted: the built-in core items, and the other built-in items of their dimensions.
+    core_items: CoreItems | None = None
+    rotating_items: RotatingItems | None = None
+    items_per_wave: ItemsPerWave = 5
+    cadence: Cadence = "every_n_weeks"
+    # Omitted: 2 for every_n_weeks, else 1.
+    cadence_weeks: CadenceWeeks | None = None
+    open_days: OpenDays = 7
+    k: K = 5
+    comment_k: CommentK = 10
+    # Omitted: days 3 and 5 of the window, those that fall inside it.
+    reminder_days: ReminderDays | None = None
+    starts_at: datetime | None = None  # default: now
+
+
+class PulsePatch(msgspec.Struct, forbid_unknown_fields=True, frozen=True, kw_only=True):
+    """Only the fields sent change; the result is checked as a whole, like a new pulse."""
+
+    name: Name | None = None
+    team_ids: TeamIds | None = None
+    core_items: CoreItems | None = None
+    rotating_items: RotatingItems | None = None
+    items_per_wave: ItemsPerWave | None = None
+    cadence: Cadence | None = None
+    cadence_weeks: CadenceWeeks | None = None
+    open_days: OpenDays | None = None
+    k: K | None = None
+    comment_k: CommentK | None = None
+    reminder_days: ReminderDays | None = None
+    starts_at: datetime | None = None
+
+
+class PulseOut(msgspec.Struct, frozen=True, kw_only=True):
+    id: UUID
+    name: str
+    team_ids: list[UUID]
+    core_items: list[str]
+    rotating_items: list[str]
+    items_per_wave: int
+    cadence: Cadence
+    cadence_weeks: int
+    open_days: int
+    k: int
+    comment_k: int
+    reminder_days: list[int]
+    starts_at: datetime
+    next_wave_at: datetime | None
+    active: bool
+    created_at: datetime
+
+
+class ScheduledWave(msgspec.Struct, frozen=True):
+    seq: int
+    opens_at: datetime
+    item_keys: list[str]
