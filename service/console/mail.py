@@ -25,7 +25,7 @@ from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoes
 from redis.exceptions import RedisError
 
 from ..settings import Settings
-from ..surveys.delivery.sender import smtp_options
+from ..surveys.delivery import smtp_options
 from . import i18n, queries
 from .signin import link_token
 

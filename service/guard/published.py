@@ -19,13 +19,14 @@ from .release import Aggregate, Released, Withheld
 
 # A number computed from guard results only (e.g. a published score rounded for a widget).
 DERIVED = msgspec.Meta(extra={"candor_number": "derived from a guard result"})
-# A number that says nothing about respondents: paging, thresholds, scale ends, sequence numbers.
-NOT_ABOUT_PEOPLE = msgspec.Meta(extra={"candor_number": "not about respondents"})
+# A number that says nothing about anyone's answers: paging, thresholds, scale ends, directory
+# counts, sequence numbers.
+NOT_ABOUT_ANSWERS = msgspec.Meta(extra={"candor_number": "not about answers"})
 # A number only admins may see, filled through `admin_only()`; None for everyone else.
 ADMIN_ONLY = msgspec.Meta(extra={"candor_number": "admin only"})
 
-MARKERS = (DERIVED, NOT_ABOUT_PEOPLE, ADMIN_ONLY)
-Meta = Annotated[int, NOT_ABOUT_PEOPLE]  # e.g. `limit: guard.Meta`
+MARKERS = (DERIVED, NOT_ABOUT_ANSWERS, ADMIN_ONLY)
+Meta = Annotated[int, NOT_ABOUT_ANSWERS]  # e.g. `limit: guard.Meta`
 AdminCount = Annotated[int | None, ADMIN_ONLY]
 
 

@@ -12,7 +12,7 @@ from typing import Annotated, Literal
 
 import msgspec
 
-from ...guard import DERIVED, NOT_ABOUT_PEOPLE
+from ...guard import DERIVED, NOT_ABOUT_ANSWERS
 
 Lang = Literal["en", "nl"]
 Change = Literal["up", "down", "no detectable change"]
@@ -107,7 +107,7 @@ class DimensionView(msgspec.Struct, frozen=True):
 class WidgetView(msgspec.Struct, frozen=True):
     team: str
     lang: Lang
-    k: Annotated[int, NOT_ABOUT_PEOPLE]
+    k: Annotated[int, NOT_ABOUT_ANSWERS]
     status: Status
     message: str | None
     waves: list[str]

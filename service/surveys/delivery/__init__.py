@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from .clock import queue_reminders, sweep_outbox
 from .outbox import kick_delivery, queue_invites, skip_pending_for_closed_wave
-from .sender import DeliveryConfig, deliver_wave
+from .sender import DeliveryConfig, deliver_wave, smtp_options
 
 __all__ = [
     "DeliveryConfig",
@@ -19,5 +19,6 @@ __all__ = [
     "queue_invites",
     "queue_reminders",
     "skip_pending_for_closed_wave",
+    "smtp_options",
     "sweep_outbox",
 ]

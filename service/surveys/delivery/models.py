@@ -8,7 +8,7 @@ from uuid import UUID
 
 import msgspec
 
-from ...guard import ADMIN_ONLY, DERIVED, NOT_ABOUT_PEOPLE
+from ...guard import ADMIN_ONLY, DERIVED, NOT_ABOUT_ANSWERS
 
 Kind = Literal["invite", "reminder"]
 
@@ -53,8 +53,8 @@ class FailedEmail(msgspec.Struct, frozen=True):
     email: str
     display_name: str
     kind: str
-    reminder_no: Annotated[int, NOT_ABOUT_PEOPLE]
-    attempts: Annotated[int, NOT_ABOUT_PEOPLE]
+    reminder_no: Annotated[int, NOT_ABOUT_ANSWERS]
+    attempts: Annotated[int, NOT_ABOUT_ANSWERS]
     last_error: str | None
 
 
@@ -71,7 +71,7 @@ class DeliveryStatus(msgspec.Struct, frozen=True):
 
     wave_id: UUID
     state: str
-    k: Annotated[int, NOT_ABOUT_PEOPLE]
+    k: Annotated[int, NOT_ABOUT_ANSWERS]
     invited: Annotated[int | None, ADMIN_ONLY] = None
     delivered: Annotated[int | None, ADMIN_ONLY] = None
     pending: Annotated[int | None, ADMIN_ONLY] = None

@@ -13,6 +13,7 @@ from uuid import UUID
 import msgspec
 from litestar.params import Parameter
 
+from ...guard import NOT_ABOUT_ANSWERS
 from ...text import Email, Name
 
 __all__ = [
@@ -71,9 +72,9 @@ class TeamNode(msgspec.Struct, frozen=True):
 
 class TeamPage(msgspec.Struct, frozen=True):
     items: list[TeamOut]
-    total: int
-    limit: int
-    offset: int
+    total: Annotated[int, NOT_ABOUT_ANSWERS]
+    limit: Annotated[int, NOT_ABOUT_ANSWERS]
+    offset: Annotated[int, NOT_ABOUT_ANSWERS]
 
 
 # --- people ----------------------------------------------------------------------------------
@@ -108,9 +109,9 @@ class PersonOut(msgspec.Struct, frozen=True):
 
 class PersonPage(msgspec.Struct, frozen=True):
     items: list[PersonOut]
-    total: int
-    limit: int
-    offset: int
+    total: Annotated[int, NOT_ABOUT_ANSWERS]
+    limit: Annotated[int, NOT_ABOUT_ANSWERS]
+    offset: Annotated[int, NOT_ABOUT_ANSWERS]
 
 
 # --- the CSV import --------------------------------------------------------------------------
@@ -118,9 +119,11 @@ class PersonPage(msgspec.Struct, frozen=True):
 
 class ImportReport(msgspec.Struct, frozen=True):
     dry_run: bool
-    rows: int
-    created: int
-    updated: int
-    unchanged: int
-    deactivated: int  # active people who become inactive (by their row, or by absence)
+    rows: Annotated[int, NOT_ABOUT_ANSWERS]
+    created: Annotated[int, NOT_ABOUT_ANSWERS]
+    updated: Annotated[int, NOT_ABOUT_ANSWERS]
+    unchanged: Annotated[int, NOT_ABOUT_ANSWERS]
+    deactivated: Annotated[
+        int, NOT_ABOUT_ANSWERS
+    ]  # active people who become inactive (by their row, or by absence)
     teams_created: list[str]

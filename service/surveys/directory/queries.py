@@ -125,9 +125,6 @@ CREATE TEMP TABLE people_import (
 ) ON COMMIT DROP
 """
 
-IMPORT_TABLE = "people_import"
-IMPORT_COLUMNS = ("line", "email", "email_key", "display_name", "locale", "team_id", "active")
-
 # JIT compilation would cost more (about a second at 10,000 rows) than these short set-based
 # statements ever run.
 IMPORT_NO_JIT = "SET LOCAL jit = off"

@@ -12,6 +12,7 @@ from uuid import UUID
 
 import msgspec
 
+from ...guard import NOT_ABOUT_ANSWERS
 from ...text import VISIBLE_TEXT_PATTERN, Name, Text
 
 K_FLOOR = 3  # no pulse may publish a number resting on fewer respondents than this
@@ -67,8 +68,8 @@ class InstrumentIn(msgspec.Struct, forbid_unknown_fields=True, frozen=True):
 class ItemOut(msgspec.Struct, frozen=True, kw_only=True):
     key: str
     dimension: str
-    scale_min: int
-    scale_max: int
+    scale_min: Annotated[int, NOT_ABOUT_ANSWERS]
+    scale_max: Annotated[int, NOT_ABOUT_ANSWERS]
     reverse: bool
     texts: dict[str, str]
     instrument: str
@@ -138,13 +139,13 @@ class PulseOut(msgspec.Struct, frozen=True, kw_only=True):
     team_ids: list[UUID]
     core_items: list[str]
     rotating_items: list[str]
-    items_per_wave: int
+    items_per_wave: Annotated[int, NOT_ABOUT_ANSWERS]
     cadence: Cadence
-    cadence_weeks: int
-    open_days: int
-    k: int
-    comment_k: int
-    reminder_days: list[int]
+    cadence_weeks: Annotated[int, NOT_ABOUT_ANSWERS]
+    open_days: Annotated[int, NOT_ABOUT_ANSWERS]
+    k: Annotated[int, NOT_ABOUT_ANSWERS]
+    comment_k: Annotated[int, NOT_ABOUT_ANSWERS]
+    reminder_days: list[Annotated[int, NOT_ABOUT_ANSWERS]]
     starts_at: datetime
     next_wave_at: datetime | None
     active: bool
@@ -152,6 +153,6 @@ class PulseOut(msgspec.Struct, frozen=True, kw_only=True):
 
 
 class ScheduledWave(msgspec.Struct, frozen=True):
-    seq: int
+    seq: Annotated[int, NOT_ABOUT_ANSWERS]
     opens_at: datetime
     item_keys: list[str]

@@ -8,7 +8,7 @@ from uuid import UUID
 
 import msgspec
 
-from ...guard import ADMIN_ONLY, NOT_ABOUT_PEOPLE
+from ...guard import ADMIN_ONLY, NOT_ABOUT_ANSWERS
 
 
 class WaveTeamOut(msgspec.Struct, frozen=True):
@@ -23,11 +23,11 @@ class WaveTeamOut(msgspec.Struct, frozen=True):
 class WaveOut(msgspec.Struct, frozen=True):
     id: UUID
     pulse_id: UUID
-    seq: Annotated[int, NOT_ABOUT_PEOPLE]
+    seq: Annotated[int, NOT_ABOUT_ANSWERS]
     state: str
     item_keys: list[str]
-    k: Annotated[int, NOT_ABOUT_PEOPLE]
-    comment_k: Annotated[int, NOT_ABOUT_PEOPLE]
+    k: Annotated[int, NOT_ABOUT_ANSWERS]
+    comment_k: Annotated[int, NOT_ABOUT_ANSWERS]
     opens_at: datetime
     closes_at: datetime
     closed_at: datetime | None
