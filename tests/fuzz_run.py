@@ -57,7 +57,8 @@ def problem_details(ctx: Any, response: Any, case: Case) -> bool | None:
     if not 400 <= status < 500:
         return None
     media = (response.headers.get("content-type") or [""])[0].split(";")[0].strip().lower()
-    human = HUMAN_PAGES.get(case.operation.path)
+    path = case.operation.path
+    human = HUMAN_PAGES.get(path) or ("text/html" if path.startswith("/console") else None)
     # The widget page and badge share the API's rate limit, whose 429 is problem details.
     if human is not None and not (status == 429 and media == PROBLEM_JSON):
         if media != human:

@@ -20,6 +20,7 @@ from litestar import MediaType, Request, Response
 from litestar.exceptions import HTTPException
 from redis.exceptions import ConnectionError as RedisConnectionError
 
+from ..apidoc import pages
 from ..errors import CandorError, TooManyRequests
 from . import i18n
 from .models import Page
@@ -38,6 +39,14 @@ HEADERS = {
     "Referrer-Policy": "no-referrer",
     "X-Frame-Options": "DENY",
 }
+
+# What a console route can answer besides its page, for the OpenAPI document: errors are pages
+# in words too, and a page that needs a session redirects to sign in.
+PAGE_RESPONSES = {
+    303: pages(303)[303],
+    **pages(400, 403, 404, 413, 429, 503),
+}
+PAGE_RESPONSES[303].description = "See other: to sign in, or to the page a form leads to"
 
 _env = Environment(
     loader=FileSystemLoader(HERE / "templates"),
@@ -127,6 +136,7 @@ def console_error(request: Request[Any, Any, Any], exc: Exception) -> Response[b
         return Response(
             b"",
             status_code=303,
+            media_type="text/html",
             headers={
                 **HEADERS,
                 "Location": "/console/sign-in?next=" + quote(exc.next_path, safe="/"),

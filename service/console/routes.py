@@ -36,7 +36,15 @@ from .models import (
     TalkView,
     TeamPageView,
 )
-from .pages import HEADERS, console_error, error_page, page_of, render, request_lang
+from .pages import (
+    HEADERS,
+    PAGE_RESPONSES,
+    console_error,
+    error_page,
+    page_of,
+    render,
+    request_lang,
+)
 from .sessions import (
     COOKIE,
     PRE_COOKIE,
@@ -70,7 +78,11 @@ def team_uuid(value: str) -> UUID:
 
 def _see_other(location: str, cookies: list[Any] | None = None) -> Response[bytes]:
     return Response(
-        b"", status_code=303, headers={**HEADERS, "Location": location}, cookies=cookies or []
+        b"",
+        status_code=303,
+        media_type="text/html",
+        headers={**HEADERS, "Location": location},
+        cookies=cookies or [],
     )
 
 
@@ -88,12 +100,24 @@ def _pre(request: Request[Any, Any, State], state: State) -> tuple[str, list[Any
 # --- sign-in -----------------------------------------------------------------------------------
 
 
-@get("/", opt={"view": None}, summary="The console (redirects to my teams)")
+@get(
+    "/",
+    opt={"view": None},
+    summary="The console (redirects to my teams)",
+    media_type="text/html",
+    responses=PAGE_RESPONSES,
+)
 async def home() -> Response[bytes]:
     return _see_other("/console/teams")
 
 
-@get("/sign-in", opt={"view": None}, summary="Sign-in page (HTML)")
+@get(
+    "/sign-in",
+    opt={"view": None},
+    summary="Sign-in page (HTML)",
+    media_type="text/html",
+    responses=PAGE_RESPONSES,
+)
 async def sign_in_page(request: Request[Any, Any, State], state: State) -> Response[bytes]:
     token, cookies = _pre(request, state)
     q = request.query_params
@@ -115,6 +139,9 @@ async def sign_in_page(request: Request[Any, Any, State], state: State) -> Respo
     "/sign-in",
     opt={"view": None},
     summary="Ask for a sign-in link (form; same answer for every address)",
+    media_type="text/html",
+    responses=PAGE_RESPONSES,
+    status_code=200,
 )
 async def sign_in(request: Request[Any, Any, State], state: State) -> Response[bytes]:
     fields = await form_fields(request)
@@ -147,7 +174,13 @@ async def sign_in(request: Request[Any, Any, State], state: State) -> Response[b
     return _see_other(f"/console/sign-in?sent=1&lang={lang}")
 
 
-@get("/link/{token:str}", opt={"view": None}, summary="A sign-in link's confirm page (HTML)")
+@get(
+    "/link/{token:str}",
+    opt={"view": None},
+    summary="A sign-in link's confirm page (HTML)",
+    media_type="text/html",
+    responses=PAGE_RESPONSES,
+)
 async def link_page(request: Request[Any, Any, State], state: State, token: str) -> Response[bytes]:
     async with state.pool.acquire() as conn:
         info = await signin.link_info(conn, token, clock(state))
@@ -160,7 +193,12 @@ async def link_page(request: Request[Any, Any, State], state: State, token: str)
 
 
 @post(
-    "/link/{token:str}", opt={"view": None}, summary="Use a sign-in link (form): starts a session"
+    "/link/{token:str}",
+    opt={"view": None},
+    summary="Use a sign-in link (form): starts a session",
+    media_type="text/html",
+    responses=PAGE_RESPONSES,
+    status_code=200,
 )
 async def use_link(request: Request[Any, Any, State], state: State, token: str) -> Response[bytes]:
     await enforce(request, Limit("console-link", 60, 600))
@@ -186,7 +224,15 @@ async def use_link(request: Request[Any, Any, State], state: State, token: str) 
     )
 
 
-@post("/sign-out", opt={"view": None}, dependencies=SESSION, summary="Sign out (form)")
+@post(
+    "/sign-out",
+    opt={"view": None},
+    dependencies=SESSION,
+    summary="Sign out (form)",
+    media_type="text/html",
+    responses=PAGE_RESPONSES,
+    status_code=200,
+)
 async def sign_out(
     request: Request[Any, Any, State], state: State, session: ConsoleSession
 ) -> Response[bytes]:
@@ -205,6 +251,9 @@ async def sign_out(
     opt={"view": None},
     dependencies=SESSION,
     summary="Switch the console's language (form)",
+    media_type="text/html",
+    responses=PAGE_RESPONSES,
+    status_code=200,
 )
 async def language(
     request: Request[Any, Any, State], state: State, session: ConsoleSession
@@ -221,7 +270,14 @@ async def language(
 # --- pages ---------------------------------------------------------------------------------------
 
 
-@get("/teams", opt={"view": MyTeamsView}, dependencies=SESSION, summary="My teams (HTML)")
+@get(
+    "/teams",
+    opt={"view": MyTeamsView},
+    dependencies=SESSION,
+    summary="My teams (HTML)",
+    media_type="text/html",
+    responses=PAGE_RESPONSES,
+)
 async def teams(
     request: Request[Any, Any, State], state: State, session: ConsoleSession
 ) -> Response[bytes]:
@@ -235,6 +291,8 @@ async def teams(
     opt={"view": TeamPageView},
     dependencies=SESSION,
     summary="A team's page (HTML)",
+    media_type="text/html",
+    responses=PAGE_RESPONSES,
 )
 async def team(
     request: Request[Any, Any, State], state: State, session: ConsoleSession, team_id: str
@@ -251,6 +309,8 @@ async def team(
     opt={"view": ItemsView},
     dependencies=SESSION,
     summary="A team's questions (HTML)",
+    media_type="text/html",
+    responses=PAGE_RESPONSES,
 )
 async def items(
     request: Request[Any, Any, State], state: State, session: ConsoleSession, team_id: str
@@ -267,6 +327,8 @@ async def items(
     opt={"view": TalkView},
     dependencies=SESSION,
     summary="Talk about it (HTML)",
+    media_type="text/html",
+    responses=PAGE_RESPONSES,
 )
 async def talk(
     request: Request[Any, Any, State],
@@ -314,6 +376,8 @@ async def _focus_view(
     opt={"view": FocusView},
     dependencies=SESSION,
     summary="The team's focus (HTML)",
+    media_type="text/html",
+    responses=PAGE_RESPONSES,
 )
 async def focus_page(
     request: Request[Any, Any, State], state: State, session: ConsoleSession, team_id: str
@@ -330,6 +394,9 @@ async def focus_page(
     opt={"view": FocusView},
     dependencies=SESSION,
     summary="Record a focus (form)",
+    media_type="text/html",
+    responses=PAGE_RESPONSES,
+    status_code=200,
 )
 async def save_focus(
     request: Request[Any, Any, State], state: State, session: ConsoleSession, team_id: str
@@ -361,6 +428,8 @@ async def save_focus(
     opt={"view": HeatmapView},
     dependencies=SESSION,
     summary="Heatmap of my teams (HTML)",
+    media_type="text/html",
+    responses=PAGE_RESPONSES,
 )
 async def heatmap(
     request: Request[Any, Any, State],
@@ -380,6 +449,7 @@ async def heatmap(
     dependencies=SESSION,
     summary="The heatmap as CSV",
     media_type="text/csv",
+    responses=PAGE_RESPONSES,
 )
 async def heatmap_csv(
     state: State, session: ConsoleSession, wave: UUID | None = None
@@ -393,7 +463,14 @@ async def heatmap_csv(
     )
 
 
-@get("/settings", opt={"view": SettingsView}, dependencies=SESSION, summary="Settings (HTML)")
+@get(
+    "/settings",
+    opt={"view": SettingsView},
+    dependencies=SESSION,
+    summary="Settings (HTML)",
+    media_type="text/html",
+    responses=PAGE_RESPONSES,
+)
 async def settings_page(
     request: Request[Any, Any, State], session: ConsoleSession
 ) -> Response[bytes]:
@@ -403,7 +480,15 @@ async def settings_page(
     return render("settings.html", view.page.lang, v=view)
 
 
-@post("/settings", opt={"view": SettingsView}, dependencies=SESSION, summary="Save settings (form)")
+@post(
+    "/settings",
+    opt={"view": SettingsView},
+    dependencies=SESSION,
+    summary="Save settings (form)",
+    media_type="text/html",
+    responses=PAGE_RESPONSES,
+    status_code=200,
+)
 async def save_settings(
     request: Request[Any, Any, State], state: State, session: ConsoleSession
 ) -> Response[bytes]:
@@ -426,12 +511,19 @@ async def save_settings(
     opt={"view": None},
     summary="The console's stylesheet",
     media_type="text/css",
+    responses=PAGE_RESPONSES,
 )
 async def console_css() -> Response[bytes]:
     return Response(CSS, media_type="text/css", headers={"Cache-Control": "public, max-age=3600"})
 
 
-@get("/{path:path}", opt={"view": None}, summary="Any other console address: a 404 page")
+@get(
+    "/{path:path}",
+    opt={"view": None},
+    summary="Any other console address: a 404 page",
+    media_type="text/html",
+    responses=PAGE_RESPONSES,
+)
 async def not_found(request: Request[Any, Any, State], path: str) -> Response[bytes]:
     return error_page(request, 404)
 

@@ -53,6 +53,8 @@ _WEEKDAYS = {
     "en": "Monday Tuesday Wednesday Thursday Friday Saturday Sunday",
     "nl": "maandag dinsdag woensdag donderdag vrijdag zaterdag zondag",
 }
+
+
 # Deliberately plain: one @, no spaces or brackets, a dotted domain. Anything stranger is a
 # data-entry error that the admin should see as a failure, not a bounce days later.
 class InvalidAddress(ValueError):
