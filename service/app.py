@@ -25,7 +25,7 @@ from redis.asyncio import ConnectionPool
 from . import admin, health
 from .analytics import routes as analytics_routes
 from .analytics import widgets as analytics_widgets
-from .analytics.rollup import rollup_wave
+from .closing import after_close
 from .analytics.widgets.tokencache import TokenCache
 from .apidoc import document_problems
 from .console import routes as console_routes
@@ -91,7 +91,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
         app.state.settings = settings
         app.state.auth_failure_limiter = AuthFailureLimiter()
         # What closing a wave triggers beyond the surveys slice: the analytics rollup.
-        app.state.after_close = rollup_wave
+        app.state.after_close = after_close
         app.state.widget_tokens = TokenCache()
         await app.state.widget_tokens.start(settings.database_url or "")
         try:

@@ -197,7 +197,7 @@ async def send_demo_signin_links(
     derived from it there.
     """
     from .app import redis_client
-    from .console.mail import kick
+    from .console.sending import kick
     from .console.signin import request_links
 
     queued = []

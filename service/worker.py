@@ -47,7 +47,7 @@ def _jobs() -> tuple[list[Any], list[Any]]:
 
 def worker_settings(settings: Settings | None = None, **overrides: Any) -> dict[str, Any]:
     settings = settings or get_settings()
-    from .analytics.rollup import rollup_wave as after_close
+    from .closing import after_close
     from .surveys.delivery import DeliveryConfig
 
     # Read (and checked) once, before the worker starts: a bad DELIVERY_* value stops start-up.

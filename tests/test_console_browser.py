@@ -21,7 +21,7 @@ import pytest
 import uvicorn
 
 from service.app import create_app
-from service.console.mail import sweep_console_mail
+from service.console.sending import sweep_console_mail
 from service.settings import Settings
 from tests.conftest import ROOT, MailBox, make_org
 from tests.console_kit import ConsoleWorld, console_world

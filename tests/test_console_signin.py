@@ -17,7 +17,7 @@ import asyncpg
 import pytest
 from litestar import Litestar
 
-from service.console.mail import sweep_console_mail
+from service.console.sending import sweep_console_mail
 from service.console.sessions import COOKIE, PRE_COOKIE, digest
 from service.settings import Settings
 from tests.conftest import MailBox

@@ -13,7 +13,14 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 SERVICE = ROOT / "service"
-ASSEMBLY = {"service.app", "service.worker", "service.cli", "service.dev", "service.demo"}
+ASSEMBLY = {
+    "service.app",
+    "service.worker",
+    "service.cli",
+    "service.dev",
+    "service.demo",
+    "service.closing",
+}
 SLICES = {"service.surveys", "service.analytics", "service.console"}
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from .mail import send_console_mail, sweep_console_mail
+from .sending import send_console_mail, sweep_console_mail
 
 FUNCTIONS: list[Any] = [send_console_mail]
 CRONS: list[tuple[Any, dict[str, Any]]] = [

@@ -98,7 +98,7 @@ RETURNING l.org_id, l.person_id, l.next_path
 # --- console mail ----------------------------------------------------------------------------
 
 MAIL_TO_SEND = """
-SELECT m.org_id, m.id, m.kind, m.state, m.attempts, m.link_id, m.person_id,
+SELECT m.org_id, m.id, m.kind, m.state, m.attempts, m.link_id, m.person_id, m.wave_id,
        p.email, p.display_name, p.active, coalesce(cp.locale, p.locale) AS locale,
        o.name AS org_name, l.expires_at, l.used_at
 FROM console_mail m
@@ -216,4 +216,18 @@ LEFT JOIN console_prefs cp ON cp.org_id = tl.org_id AND cp.person_id = tl.person
 WHERE tl.org_id = $1 AND p.active AND coalesce(cp.results_mail, true)
 GROUP BY p.id, p.email, p.display_name, cp.locale, p.locale
 ORDER BY p.id
+"""
+
+# One "results are in" mail per leader of the closed wave's teams who wants it, queued in the
+# closing transaction (the mail itself is written when it is sent).
+QUEUE_RESULTS = """
+INSERT INTO console_mail (org_id, kind, person_id, wave_id)
+SELECT DISTINCT tl.org_id, 'results', tl.person_id, $2::uuid
+FROM team_leaders tl
+JOIN wave_teams wt ON wt.org_id = tl.org_id AND wt.wave_id = $2 AND wt.team_id = tl.team_id
+JOIN people p ON p.org_id = tl.org_id AND p.id = tl.person_id
+LEFT JOIN console_prefs cp ON cp.org_id = tl.org_id AND cp.person_id = tl.person_id
+WHERE tl.org_id = $1 AND p.active AND coalesce(cp.results_mail, true)
+  AND NOT EXISTS (SELECT 1 FROM console_mail m WHERE m.org_id = tl.org_id AND m.kind = 'results'
+                  AND m.wave_id = $2 AND m.person_id = tl.person_id)
 """

@@ -4,7 +4,9 @@
 get (in their language, unless they turned it off): their teams in that wave, each with a link
 to its console page and one word on the guard's decision: results ready, or not shown with the
 guard's reason. It carries no score, count or rate: nothing the guard would not show, and less
-than the page does. Sending it at close is left to the delivery outbox (see docs/console.md).
+than the page does. `queue_results()` runs in the closing transaction (wired where the app and
+the worker are assembled, service/closing.py) and queues one `console_mail` row per leader; the
+console's mail job writes and sends each when its turn comes.
 """
 
 from __future__ import annotations
@@ -35,6 +37,22 @@ async def _status(conn: Any, org_id: UUID, team_id: UUID, wave_id: UUID, lang: s
         reason = i18n.reason(wave.reason_code, lang, wave.k)
         return i18n.t(lang, "mail_results_hidden", reason=reason)
     return i18n.t(lang, "mail_results_shown")
+
+
+async def queue_results(conn: Any, org_id: UUID, wave_id: UUID) -> None:
+    """Queue the wave's "results are in" mails (in the caller's closing transaction)."""
+    await conn.execute(queries.QUEUE_RESULTS, org_id, wave_id)
+
+
+async def results_mail_for(
+    conn: Any, settings: Settings, org_id: UUID, wave_id: UUID, person_id: UUID
+) -> Mail | None:
+    """The one mail a leader gets for a wave (None when they no longer lead any of its teams
+    or turned the mail off since it was queued)."""
+    for mail in await results_mails(conn, settings, org_id, wave_id):
+        if mail.person_id == person_id:
+            return mail
+    return None
 
 
 async def results_mails(conn: Any, settings: Settings, org_id: UUID, wave_id: UUID) -> list[Mail]:

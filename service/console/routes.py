@@ -25,7 +25,6 @@ from . import i18n, queries, signin
 from .config import console_config
 from .forms import checked_form, form_fields, well_formed_email
 from .heatmap import heatmap_file, heatmap_page
-from .mail import kick
 from .models import (
     FocusForm,
     FocusView,
@@ -45,6 +44,7 @@ from .pages import (
     render,
     request_lang,
 )
+from .sending import kick
 from .sessions import (
     COOKIE,
     PRE_COOKIE,
