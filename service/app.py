@@ -25,9 +25,9 @@ from redis.asyncio import ConnectionPool
 from . import admin, health
 from .analytics import routes as analytics_routes
 from .analytics import widgets as analytics_widgets
-from .closing import after_close
 from .analytics.widgets.tokencache import TokenCache
 from .apidoc import document_problems
+from .closing import after_close
 from .console import routes as console_routes
 from .db import create_pool
 from .errors import EXCEPTION_HANDLERS, problem_plugin
