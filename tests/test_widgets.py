@@ -213,6 +213,42 @@ async def test_a_small_teams_widget_shows_its_pooled_group_and_says_so(
     assert "Samen gerapporteerd als “Ops &amp; Tiny”" in page and "data-score" in page
 
 
+async def test_a_teams_focus_shows_on_its_widget_only_when_its_leader_chose_so(
+    client: Any, org: Org, pool: Any
+) -> None:
+    world, token = await _world_and_token(client, org, pool)
+    first = await client.get(JSON, params={"token": token})
+    assert first.json()["focus"] is None
+    await pool.execute(
+        """INSERT INTO team_focus (org_id, team_id, dimension, try_text, agreed_on,
+                                  shown_on_widget)
+           VALUES ($1, $2, 'speaking_up', 'Open each planning with a round of concerns',
+                   '2026-11-02', true)""",
+        org.id,
+        world.big,
+    )
+    # The focus changes the widget: the old ETag no longer matches, the new body carries it.
+    again = await client.get(
+        JSON, params={"token": token}, headers={"If-None-Match": first.headers["etag"]}
+    )
+    assert again.status_code == 200
+    assert again.json()["focus"] == {
+        "dimension": "speaking up",
+        "trying": "Open each planning with a round of concerns",
+        "since": "2 Nov",
+    }
+    page = (await client.get(FRAME, params={"token": token, "lang": "nl"})).text
+    assert "Onze focus" in page and "Open each planning with a round of concerns" in page
+    # A newer focus the leader keeps to the team's page hides it from the widget again.
+    await pool.execute(
+        """INSERT INTO team_focus (org_id, team_id, dimension, try_text, agreed_on)
+           VALUES ($1, $2, 'trust', 'Share one mistake a week', '2026-11-20')""",
+        org.id,
+        world.big,
+    )
+    assert (await client.get(JSON, params={"token": token})).json()["focus"] is None
+
+
 # ---- tokens that must not work ---------------------------------------------------------------
 
 

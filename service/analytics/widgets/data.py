@@ -11,12 +11,15 @@ from datetime import date
 from typing import cast
 
 import asyncpg
+import msgspec
 
 from ..trends import TeamTrend, team_trend
+from . import queries
 from .tokens import ResolvedToken
 from .view import (
     Change,
     DimensionView,
+    FocusView,
     Lang,
     PointView,
     Status,
@@ -41,7 +44,18 @@ async def load_view(pool: asyncpg.Pool, tok: ResolvedToken, lang: Lang, waves: i
         trend = await team_trend(
             conn, tok.org_id, tok.team_id, subtree=tok.subtree, waves_limit=waves
         )
-    return view_from_trend(trend, lang)
+        focus = await conn.fetchrow(queries.WIDGET_FOCUS, tok.org_id, tok.team_id)
+    view = view_from_trend(trend, lang)
+    if focus is not None and focus["shown_on_widget"]:
+        view = msgspec.structs.replace(
+            view,
+            focus=FocusView(
+                dimension=dimension_name(focus["dimension"], lang),
+                trying=focus["try_text"],
+                since=wave_label(focus["agreed_on"], lang),
+            ),
+        )
+    return view
 
 
 def wave_label(day: date, lang: Lang) -> str:

@@ -75,6 +75,7 @@ def parse_params(query: Mapping[str, str]) -> EmbedParams | None:
 def etag_for(tok: ResolvedToken, form: str, p: EmbedParams, size: Size = "m") -> str:
     # Numbers change only when one of the org's waves closes; the stamp says when that was.
     stamp = tok.last_closed_at.isoformat() if tok.last_closed_at else "-"
+    stamp += "|" + (tok.focus_stamp.isoformat() if tok.focus_stamp else "-")
     key = (
         f"{RENDER_VERSION}|{form}|{tok.id}|{tok.closed_waves}|{stamp}|{p.lang}|{p.theme}|"
         f"{size}|{p.waves}|{p.dimension if form == 'badge' else ''}"

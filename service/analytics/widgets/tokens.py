@@ -36,6 +36,7 @@ class ResolvedToken(msgspec.Struct, frozen=True):
     allowed_origins: tuple[str, ...]
     closed_waves: int
     last_closed_at: datetime | None
+    focus_stamp: datetime | None = None  # when the team's focus last changed (for ETags)
 
 
 def new_token() -> str:
@@ -112,6 +113,7 @@ async def resolve_row(pool: asyncpg.Pool, key: bytes) -> tuple[ResolvedToken, da
         allowed_origins=tuple(row["allowed_origins"]),
         closed_waves=row["closed_waves"],
         last_closed_at=row["last_closed_at"],
+        focus_stamp=row["focus_stamp"],
     )
     return resolved, row["expires_at"]
 

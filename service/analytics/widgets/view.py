@@ -49,6 +49,8 @@ TEXTS: dict[str, dict[str, str]] = {
         "no_score": "no score",
         "not_asked": "not asked in the latest round",
         "rounds": "rounds",
+        "focus": "Our focus",
+        "focus_since": "since",
     },
     "nl": {
         "title": "Teampuls",
@@ -75,6 +77,8 @@ TEXTS: dict[str, dict[str, str]] = {
         "no_score": "geen score",
         "not_asked": "niet gevraagd in de laatste ronde",
         "rounds": "rondes",
+        "focus": "Onze focus",
+        "focus_since": "sinds",
     },
 }
 
@@ -104,6 +108,14 @@ class DimensionView(msgspec.Struct, frozen=True):
     note: str | None  # why the latest round shows no score, in the viewer's words
 
 
+class FocusView(msgspec.Struct, frozen=True):
+    """What the team agreed to work on, when its leader chose to show it here."""
+
+    dimension: str  # in the viewer's language
+    trying: str  # what the team will try (a leader's words, at most 280 characters)
+    since: str  # a short date label
+
+
 class WidgetView(msgspec.Struct, frozen=True):
     team: str
     lang: Lang
@@ -116,11 +128,22 @@ class WidgetView(msgspec.Struct, frozen=True):
     texts: dict[str, str]
     # When the latest round reported the team together with another ("Data & Design").
     group_note: str | None = None
+    focus: FocusView | None = None
 
 
 def ui_texts(lang: Lang, k: int) -> dict[str, str]:
     """The labels the web component needs, so it carries no translations of its own."""
-    keys = ("title", "latest", "change", "dimension", "participation", "no_score", "rounds")
+    keys = (
+        "title",
+        "latest",
+        "change",
+        "dimension",
+        "participation",
+        "no_score",
+        "rounds",
+        "focus",
+        "focus_since",
+    )
     out = {key: TEXTS[lang][key] for key in keys}
     out["scale"] = text(lang, "scale", k=k)
     return out

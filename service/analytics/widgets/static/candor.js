@@ -226,6 +226,12 @@
           wrap.append(el("p", { class: "foot" }, `${view.texts.participation}: ${view.participation}`));
         }
         if (view.group_note) wrap.append(el("p", { class: "foot", "data-group": "" }, view.group_note));
+        if (view.focus) {
+          const f = el("p", { class: "foot", "data-focus": "" });
+          f.append(el("strong", {}, view.texts.focus),
+            ` (${view.texts.focus_since} ${view.focus.since}): ${view.focus.dimension}. ${view.focus.trying}`);
+          wrap.append(f);
+        }
       }
       wrap.append(el("p", { class: "foot" }, view.texts.scale));
     }
