@@ -8,8 +8,10 @@ into one clear line and a non-zero exit (no traceback, and never the value of a 
 
 from __future__ import annotations
 
+import math
 import os
 import secrets
+from collections import Counter
 from functools import lru_cache
 from typing import Literal
 from urllib.parse import urlsplit
@@ -99,6 +101,44 @@ def _choice(env: dict[str, str], name: str, default: str, choices: tuple[str, ..
     return value
 
 
+# A production SECRET_KEY needs this much estimated entropy. Keys from the usual generators
+# (32 hex characters, 32 base64 characters) estimate at 85 bits or more; placeholders such as
+# 36 x "a" or "changeme" x 4 fall far below.
+MIN_SECRET_BITS = 80
+
+
+def _period(text: str) -> int:
+    """Length of the shortest piece that `text` repeats (its own length if it repeats none)."""
+    border = [0] * len(text)
+    k = 0
+    for i in range(1, len(text)):
+        while k and text[i] != text[k]:
+            k = border[k - 1]
+        if text[i] == text[k]:
+            k += 1
+        border[i] = k
+    return len(text) - (border[-1] if text else 0)
+
+
+def estimated_bits(key: str) -> float:
+    """A key's length times the Shannon entropy of its characters, a repeated piece counted
+    once. Crude, but it catches keys made of a few characters or of one word typed again."""
+    piece = key[: _period(key)]
+    n = len(piece)
+    return -sum(c * math.log2(c / n) for c in Counter(piece).values())
+
+
+def _check_secret(secret: str, environment: str) -> None:
+    if len(secret) < 32:
+        raise SettingsError("SECRET_KEY is too short (use at least 32 random characters)")
+    # Tests and benchmarks use fixed, readable keys; only production insists on variety.
+    if environment == "production" and estimated_bits(secret) < MIN_SECRET_BITS:
+        raise SettingsError(
+            "SECRET_KEY has too little variety to be random (use at least 32 random "
+            "characters, e.g. from `python3 -c 'import secrets; print(secrets.token_urlsafe(48))'`)"
+        )
+
+
 def load_settings(env: dict[str, str] | None = None) -> Settings:
     """Parse settings from `env` (default: the process environment)."""
     env = dict(os.environ if env is None else env)
@@ -109,8 +149,7 @@ def load_settings(env: dict[str, str] | None = None) -> Settings:
             raise SettingsError("SECRET_KEY is not set (use at least 32 random characters)")
         # Dev and test get a throwaway key; `candor dev` persists one in the data folder.
         secret = secrets.token_urlsafe(32)
-    if len(secret) < 32:
-        raise SettingsError("SECRET_KEY is too short (use at least 32 random characters)")
+    _check_secret(secret, environment)
     public = env.get("PUBLIC_BASE_URL", "").strip() or "http://127.0.0.1:8000"
     _check_url("PUBLIC_BASE_URL", public)
     log_format_default = "json" if environment == "production" else "console"
