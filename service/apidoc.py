@@ -21,7 +21,7 @@ from litestar.handlers import HTTPRouteHandler
 from litestar.openapi.datastructures import ResponseSpec
 from litestar.routes import HTTPRoute
 
-from .auth import provide_principal
+from .auth import requires_principal
 
 PROBLEM_MEDIA_TYPE = "application/problem+json"
 
@@ -97,10 +97,7 @@ _NO_BACKEND = {"/health", "/metrics", "/embed/v1/candor.js", "/assets/respond.cs
 
 
 def _authenticated(handler: HTTPRouteHandler) -> bool:
-    return any(
-        provide.dependency is provide_principal
-        for provide in handler.resolve_dependencies().values()
-    )
+    return requires_principal(handler)
 
 
 def _statuses(route: HTTPRoute, handler: HTTPRouteHandler) -> list[int]:

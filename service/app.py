@@ -28,6 +28,8 @@ from .analytics import widgets as analytics_widgets
 from .analytics.rollup import rollup_wave
 from .analytics.widgets.tokencache import TokenCache
 from .apidoc import document_problems
+from .auth import authenticate_first
+from .bodies import JsonRequest
 from .db import create_pool
 from .errors import EXCEPTION_HANDLERS, problem_plugin
 from .observe import ObserveMiddleware, configure_logging
@@ -99,6 +101,9 @@ def create_app(settings: Settings | None = None) -> Litestar:
 
     app = Litestar(
         route_handlers=_routes(settings),
+        # Keyed routes authenticate in a guard, before litestar reads and decodes the body.
+        guards=[authenticate_first],
+        request_class=JsonRequest,
         lifespan=[lifespan],
         state=State({"settings": settings}),
         plugins=[problem_plugin()],

@@ -17,6 +17,7 @@ from typing import Any
 
 import structlog
 from litestar import MediaType, Request, Response
+from litestar.connection import ASGIConnection
 from litestar.datastructures import State
 
 from .errors import TooManyRequests
@@ -24,7 +25,7 @@ from .errors import TooManyRequests
 log = structlog.get_logger("candor.ratelimit")
 
 
-def client_address(request: Request[Any, Any, Any], trust_forwarded: bool) -> str:
+def client_address(request: ASGIConnection[Any, Any, Any, Any], trust_forwarded: bool) -> str:
     """The caller's address; behind a trusted proxy, the last hop it recorded."""
     if trust_forwarded:
         forwarded = request.headers.get("x-forwarded-for", "")
@@ -68,7 +69,9 @@ async def _hit(state: State, key: str, limit: Limit, consume: bool = True) -> tu
     return int(count), reset
 
 
-async def enforce(request: Request[Any, Any, State], limit: Limit, consume: bool = True) -> None:
+async def enforce(
+    request: ASGIConnection[Any, Any, Any, State], limit: Limit, consume: bool = True
+) -> None:
     """Raise 429 with Retry-After once the caller is over `limit`; let through if Redis is away."""
     state = request.app.state
     settings = state.settings
@@ -126,10 +129,10 @@ def limited(limit: Limit, page: bool = False) -> Any:
 class AuthFailureLimiter:
     """Counts failed API-key attempts per address; refuses an address over the limit."""
 
-    async def check(self, request: Request[Any, Any, State]) -> None:
+    async def check(self, request: ASGIConnection[Any, Any, Any, State]) -> None:
         await enforce(request, AUTH_FAILURES, consume=False)
 
-    async def record_failure(self, request: Request[Any, Any, State]) -> None:
+    async def record_failure(self, request: ASGIConnection[Any, Any, Any, State]) -> None:
         # This request already fails with 401; the next one from this address gets the 429.
         with contextlib.suppress(TooManyRequests):
             await enforce(request, AUTH_FAILURES)
