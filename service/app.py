@@ -32,6 +32,7 @@ from .auth import authenticate_first
 from .bodies import JsonRequest
 from .db import create_pool
 from .errors import EXCEPTION_HANDLERS, problem_plugin
+from .head import HeadAsGet
 from .observe import ObserveMiddleware, configure_logging
 from .ratelimit import AuthFailureLimiter
 from .settings import Settings, get_settings
@@ -136,7 +137,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
     document_problems(app)
     # Wrap the whole handler (not one route's stack) so 404s, 405s and errors raised before
     # routing also get security headers, a request id, a log line and a metric.
-    app.asgi_handler = ObserveMiddleware(app.asgi_handler)
+    app.asgi_handler = ObserveMiddleware(HeadAsGet(app.asgi_handler))
     return app
 
 
