@@ -29,7 +29,7 @@ from .analytics.rollup import rollup_wave
 from .analytics.widgets.tokencache import TokenCache
 from .apidoc import document_problems
 from .auth import authenticate_first
-from .bodies import JsonRequest
+from .bodies import BodyDeadline, JsonRequest
 from .db import create_pool
 from .errors import EXCEPTION_HANDLERS, problem_plugin
 from .head import HeadAsGet
@@ -137,7 +137,9 @@ def create_app(settings: Settings | None = None) -> Litestar:
     document_problems(app)
     # Wrap the whole handler (not one route's stack) so 404s, 405s and errors raised before
     # routing also get security headers, a request id, a log line and a metric.
-    app.asgi_handler = ObserveMiddleware(HeadAsGet(app.asgi_handler))
+    app.asgi_handler = ObserveMiddleware(
+        HeadAsGet(BodyDeadline(app.asgi_handler, settings.body_timeout_seconds))
+    )
     return app
 
 

@@ -40,6 +40,7 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
     db_pool_min: int = 2
     db_pool_max: int = 10
     max_body_bytes: int = 1_048_576
+    body_timeout_seconds: int = 20
     arq_queue: str = "candor:queue"
     rate_limit_enabled: bool = True
     trust_forwarded_for: bool = False
@@ -167,6 +168,7 @@ def load_settings(env: dict[str, str] | None = None) -> Settings:
         db_pool_min=_int(env, "DB_POOL_MIN", 2, 1, 100),
         db_pool_max=_int(env, "DB_POOL_MAX", 10, 1, 500),
         max_body_bytes=_int(env, "MAX_BODY_BYTES", 1_048_576, 1024, 64 * 1_048_576),
+        body_timeout_seconds=_int(env, "BODY_TIMEOUT_SECONDS", 20, 1, 600),
         arq_queue=env.get("ARQ_QUEUE", "").strip() or "candor:queue",
         rate_limit_enabled=_choice(env, "RATE_LIMIT", "on", ("on", "off")) == "on",
         trust_forwarded_for=_choice(env, "TRUST_FORWARDED_FOR", "off", ("on", "off")) == "on",

@@ -20,6 +20,7 @@ def test_defaults_are_sane() -> None:
     assert s.database_url is None and s.redis_url is None
     assert s.log_format == "json"
     assert s.public_base_url == "http://127.0.0.1:8000"
+    assert s.body_timeout_seconds == 20
 
 
 @pytest.mark.parametrize(
@@ -34,6 +35,9 @@ def test_defaults_are_sane() -> None:
         ({"LOG_LEVEL": "LOUD"}, "LOG_LEVEL"),
         ({"LOG_FORMAT": "xml"}, "LOG_FORMAT"),
         ({"DB_POOL_MAX": "many"}, "DB_POOL_MAX"),
+        ({"BODY_TIMEOUT_SECONDS": "soon"}, "BODY_TIMEOUT_SECONDS"),
+        ({"BODY_TIMEOUT_SECONDS": "0"}, "BODY_TIMEOUT_SECONDS"),
+        ({"BODY_TIMEOUT_SECONDS": "100000"}, "BODY_TIMEOUT_SECONDS"),
         ({"SECRET_KEY": "short"}, "SECRET_KEY"),
         ({"SECRET_KEY": ""}, "SECRET_KEY"),
     ],
