@@ -34,7 +34,7 @@ from .db import create_pool
 from .errors import EXCEPTION_HANDLERS, problem_plugin
 from .head import HeadAsGet
 from .observe import ObserveMiddleware, configure_logging
-from .ratelimit import AuthFailureLimiter
+from .ratelimit import AuthFailureLimiter, CircuitBreaker
 from .settings import Settings, get_settings
 from .surveys.delivery import routes as delivery_routes
 from .surveys.directory import routes as directory_routes
@@ -89,6 +89,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
         app.state.redis = redis
         app.state.settings = settings
         app.state.auth_failure_limiter = AuthFailureLimiter()
+        app.state.rate_limit_breaker = CircuitBreaker()
         # What closing a wave triggers beyond the surveys slice: the analytics rollup.
         app.state.after_close = rollup_wave
         app.state.widget_tokens = TokenCache()
