@@ -93,7 +93,7 @@ def pages(*statuses: int, media_type: str = "text/html") -> dict[int, ResponseSp
 # Handler arguments that litestar fills itself; anything else is input a caller can get wrong.
 _INJECTED = {"state", "request", "who", "scope", "headers", "cookies", "socket"}
 # Routes that answer from memory alone (no database): nothing there can be "unavailable".
-_NO_BACKEND = {"/health", "/metrics", "/embed/v1/candor.js", "/assets/respond.css"}
+_NO_BACKEND = {"/", "/health", "/metrics", "/embed/v1/candor.js", "/assets/respond.css"}
 
 
 def _authenticated(handler: HTTPRouteHandler) -> bool:

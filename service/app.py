@@ -22,7 +22,7 @@ from litestar.openapi.spec import Components, SecurityScheme
 from litestar.template.config import TemplateConfig
 from redis.asyncio import ConnectionPool
 
-from . import admin, health
+from . import admin, health, landing
 from .analytics import routes as analytics_routes
 from .analytics import widgets as analytics_widgets
 from .analytics.rollup import rollup_wave
@@ -62,7 +62,7 @@ def redis_client(url: str, queue_name: str) -> ArqRedis:
 
 
 def _routes(settings: Settings) -> list[Any]:
-    routes: list[Any] = [*health.ROUTES, *admin.ROUTES]
+    routes: list[Any] = [*landing.ROUTES, *health.ROUTES, *admin.ROUTES]
     routes += directory_routes.TEAMS + directory_routes.PEOPLE + directory_routes.IMPORT
     routes += pulse_routes.ITEMS + pulse_routes.PULSES
     routes += wave_routes.WAVES
