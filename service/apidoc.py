@@ -21,7 +21,7 @@ from litestar.handlers import HTTPRouteHandler
 from litestar.openapi.datastructures import ResponseSpec
 from litestar.routes import HTTPRoute
 
-from .auth import provide_principal
+from .auth import requires_principal
 
 PROBLEM_MEDIA_TYPE = "application/problem+json"
 
@@ -93,14 +93,11 @@ def pages(*statuses: int, media_type: str = "text/html") -> dict[int, ResponseSp
 # Handler arguments that litestar fills itself; anything else is input a caller can get wrong.
 _INJECTED = {"state", "request", "who", "scope", "headers", "cookies", "socket"}
 # Routes that answer from memory alone (no database): nothing there can be "unavailable".
-_NO_BACKEND = {"/health", "/metrics", "/embed/v1/candor.js", "/assets/respond.css"}
+_NO_BACKEND = {"/", "/health", "/metrics", "/embed/v1/candor.js", "/assets/respond.css"}
 
 
 def _authenticated(handler: HTTPRouteHandler) -> bool:
-    return any(
-        provide.dependency is provide_principal
-        for provide in handler.resolve_dependencies().values()
-    )
+    return requires_principal(handler)
 
 
 def _statuses(route: HTTPRoute, handler: HTTPRouteHandler) -> list[int]:

@@ -22,17 +22,20 @@ from litestar.openapi.spec import Components, SecurityScheme
 from litestar.template.config import TemplateConfig
 from redis.asyncio import ConnectionPool
 
-from . import admin, health
+from . import admin, health, landing
 from .analytics import routes as analytics_routes
 from .analytics import widgets as analytics_widgets
 from .analytics.widgets.tokencache import TokenCache
 from .apidoc import document_problems
+from .auth import authenticate_first
+from .bodies import BodyDeadline, JsonRequest
 from .closing import after_close
 from .console import routes as console_routes
 from .db import create_pool
 from .errors import EXCEPTION_HANDLERS, problem_plugin
+from .head import HeadAsGet
 from .observe import ObserveMiddleware, configure_logging
-from .ratelimit import AuthFailureLimiter
+from .ratelimit import AuthFailureLimiter, CircuitBreaker
 from .settings import Settings, get_settings
 from .surveys.delivery import routes as delivery_routes
 from .surveys.directory import leader_routes
@@ -61,7 +64,7 @@ def redis_client(url: str, queue_name: str) -> ArqRedis:
 
 
 def _routes(settings: Settings) -> list[Any]:
-    routes: list[Any] = [*health.ROUTES, *admin.ROUTES]
+    routes: list[Any] = [*landing.ROUTES, *health.ROUTES, *admin.ROUTES]
     routes += directory_routes.TEAMS + directory_routes.PEOPLE + directory_routes.IMPORT
     routes += leader_routes.LEADERS
     routes += pulse_routes.ITEMS + pulse_routes.PULSES
@@ -90,6 +93,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
         app.state.redis = redis
         app.state.settings = settings
         app.state.auth_failure_limiter = AuthFailureLimiter()
+        app.state.rate_limit_breaker = CircuitBreaker()
         # What closing a wave triggers beyond the surveys slice: the analytics rollup.
         app.state.after_close = after_close
         app.state.widget_tokens = TokenCache()
@@ -103,6 +107,9 @@ def create_app(settings: Settings | None = None) -> Litestar:
 
     app = Litestar(
         route_handlers=_routes(settings),
+        # Keyed routes authenticate in a guard, before litestar reads and decodes the body.
+        guards=[authenticate_first],
+        request_class=JsonRequest,
         lifespan=[lifespan],
         state=State({"settings": settings}),
         plugins=[problem_plugin()],
@@ -135,7 +142,9 @@ def create_app(settings: Settings | None = None) -> Litestar:
     document_problems(app)
     # Wrap the whole handler (not one route's stack) so 404s, 405s and errors raised before
     # routing also get security headers, a request id, a log line and a metric.
-    app.asgi_handler = ObserveMiddleware(app.asgi_handler)
+    app.asgi_handler = ObserveMiddleware(
+        HeadAsGet(BodyDeadline(app.asgi_handler, settings.body_timeout_seconds))
+    )
     return app
 
 

@@ -16,7 +16,9 @@ from uuid import UUID
 import asyncpg
 import msgspec
 from litestar import Request
+from litestar.connection import ASGIConnection
 from litestar.datastructures import State
+from litestar.handlers import BaseRouteHandler
 
 from . import queries
 from .errors import NotFound, Unauthorized
@@ -49,7 +51,7 @@ def hash_secret(secret: str) -> bytes:
     return hashlib.sha256(secret.encode()).digest()
 
 
-def _bearer(request: Request[Any, Any, Any]) -> str:
+def _bearer(request: ASGIConnection[Any, Any, Any, Any]) -> str:
     header = request.headers.get("authorization", "")
     scheme, _, value = header.partition(" ")
     value = value.strip()
@@ -74,18 +76,42 @@ async def authenticate(pool: asyncpg.Pool, key: str) -> Principal:
     return Principal(row["org_id"], row["id"], row["role"], tuple(row["scope_team_ids"]))
 
 
-async def provide_principal(request: Request[Any, Any, State], state: State) -> Principal:
-    """Litestar dependency: the authenticated caller of an admin or leader route."""
-    key = _bearer(request)
+def requires_principal(handler: BaseRouteHandler) -> bool:
+    """Does this route take an org API key (through the `provide_principal` dependency)?"""
+    return any(p.dependency is provide_principal for p in handler.resolve_dependencies().values())
+
+
+async def _principal_of(connection: ASGIConnection[Any, Any, Any, Any], state: State) -> Principal:
+    key = _bearer(connection)
     limiter = getattr(state, "auth_failure_limiter", None)
     if limiter is not None:
-        await limiter.check(request)
+        await limiter.check(connection)
     try:
         return await authenticate(state.pool, key)
     except Unauthorized:
         if limiter is not None:
-            await limiter.record_failure(request)
+            await limiter.record_failure(connection)
         raise
+
+
+async def authenticate_first(
+    connection: ASGIConnection[Any, Any, Any, Any], handler: BaseRouteHandler
+) -> None:
+    """App-wide guard: authenticate a keyed route before anything reads its body.
+
+    Litestar parses the body before it resolves dependencies, so a caller without a key could
+    otherwise make the server read and decode whatever it sends. Guards run first.
+    """
+    if requires_principal(handler):
+        connection.state.principal = await _principal_of(connection, connection.app.state)
+
+
+async def provide_principal(request: Request[Any, Any, State], state: State) -> Principal:
+    """Litestar dependency: the authenticated caller of an admin or leader route."""
+    principal = getattr(request.state, "principal", None)
+    if isinstance(principal, Principal):  # authenticate_first got it already
+        return principal
+    return await _principal_of(request, state)
 
 
 async def create_key(

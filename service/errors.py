@@ -65,6 +65,11 @@ class NotFound(CandorError):
     title = "Not found"
 
 
+class RequestTimeout(CandorError):
+    status = 408
+    title = "Request timeout"
+
+
 class Conflict(CandorError):
     status = 409
     title = "Conflict"

@@ -5,6 +5,11 @@ token-bearing routes (respondent page and submit, widgets) from brute force and 
 from key guessing. When Redis is unreachable the limiter lets requests through: answering a
 survey or reading a trend must not depend on Redis (PostgreSQL is the record), and a short
 timeout keeps a dead Redis from slowing requests down.
+
+A Redis that hangs (accepts, never answers) would still cost every request that timeout. So a
+circuit breaker per API process stops asking after a few failures in a row: while it is open,
+limits are skipped at no cost; after a cool-down one request probes Redis again, and a success
+closes the breaker.
 """
 
 from __future__ import annotations
@@ -17,6 +22,7 @@ from typing import Any
 
 import structlog
 from litestar import MediaType, Request, Response
+from litestar.connection import ASGIConnection
 from litestar.datastructures import State
 
 from .errors import TooManyRequests
@@ -24,7 +30,7 @@ from .errors import TooManyRequests
 log = structlog.get_logger("candor.ratelimit")
 
 
-def client_address(request: Request[Any, Any, Any], trust_forwarded: bool) -> str:
+def client_address(request: ASGIConnection[Any, Any, Any, Any], trust_forwarded: bool) -> str:
     """The caller's address; behind a trusted proxy, the last hop it recorded."""
     if trust_forwarded:
         forwarded = request.headers.get("x-forwarded-for", "")
@@ -43,6 +49,54 @@ class Limit:
 
 
 _last_warning = [-1e9]  # when the "Redis unavailable" warning was last logged
+REDIS_TIMEOUT = 0.25  # seconds a limit check waits for Redis before letting the request through
+
+
+class CircuitBreaker:
+    """Closed: every request asks Redis. Open (after `failures` failures in a row): nobody does
+    until `cooldown` seconds have passed. Then half-open: one request probes; its success closes
+    the breaker, its failure opens it for another cool-down. Single-threaded (one event loop)."""
+
+    def __init__(self, failures: int = 3, cooldown: float = 5.0) -> None:
+        self.failures = failures
+        self.cooldown = cooldown
+        self._failed = 0  # failures in a row
+        self._blocked_until = 0.0  # monotonic; while open, and while a probe is out
+
+    @property
+    def is_open(self) -> bool:
+        return self._failed >= self.failures
+
+    def allow(self) -> bool:
+        if not self.is_open:
+            return True
+        now = time.monotonic()
+        if now < self._blocked_until:
+            return False
+        # This caller is the probe. Nobody else asks until it reports back, or (should it never,
+        # e.g. cancelled with its request) until another cool-down has passed.
+        self._blocked_until = now + self.cooldown
+        return True
+
+    def succeeded(self) -> None:
+        if self.is_open:
+            log.info("rate_limit_redis_back")
+        self._failed = 0
+
+    def failed(self) -> None:
+        self._failed += 1
+        if self._failed == self.failures:
+            log.warning("rate_limit_breaker_open", cooldown_s=self.cooldown)
+        if self.is_open:
+            self._blocked_until = time.monotonic() + self.cooldown
+
+
+def _warn_unavailable(bucket: str, error: str) -> None:
+    now = time.monotonic()
+    if now - _last_warning[0] > 30:
+        _last_warning[0] = now
+        log.warning("rate_limit_unavailable", bucket=bucket, error=error)
+
 
 # Generous for people (a whole office may answer from one NAT address within minutes),
 # hopeless for guessing 256-bit tokens.
@@ -60,29 +114,34 @@ async def _hit(state: State, key: str, limit: Limit, consume: bool = True) -> tu
         async with redis.pipeline(transaction=False) as pipe:
             pipe.incr(full)
             pipe.expire(full, limit.per_seconds + 1)
-            count, _ = await asyncio.wait_for(pipe.execute(), timeout=0.25)
+            count, _ = await asyncio.wait_for(pipe.execute(), timeout=REDIS_TIMEOUT)
     else:
-        raw = await asyncio.wait_for(redis.get(full), timeout=0.25)
+        raw = await asyncio.wait_for(redis.get(full), timeout=REDIS_TIMEOUT)
         count = int(raw or 0)
     reset = limit.per_seconds - int(time.time()) % limit.per_seconds
     return int(count), reset
 
 
-async def enforce(request: Request[Any, Any, State], limit: Limit, consume: bool = True) -> None:
+async def enforce(
+    request: ASGIConnection[Any, Any, Any, State], limit: Limit, consume: bool = True
+) -> None:
     """Raise 429 with Retry-After once the caller is over `limit`; let through if Redis is away."""
     state = request.app.state
     settings = state.settings
     if not settings.rate_limit_enabled:
         return
+    breaker: CircuitBreaker = state.rate_limit_breaker
+    if not breaker.allow():  # Redis failed just now: fail open without waiting for it
+        _warn_unavailable(limit.bucket, "CircuitOpen")
+        return
     key = client_address(request, settings.trust_forwarded_for)
     try:
         count, reset = await _hit(state, key, limit, consume)
     except Exception as exc:  # Redis down or slow: fail open, say so in the log (not per request)
-        now = time.monotonic()
-        if now - _last_warning[0] > 30:
-            _last_warning[0] = now
-            log.warning("rate_limit_unavailable", bucket=limit.bucket, error=type(exc).__name__)
+        breaker.failed()
+        _warn_unavailable(limit.bucket, type(exc).__name__)
         return
+    breaker.succeeded()
     if count > limit.requests:
         raise TooManyRequests(
             "Too many requests; please wait a moment and try again.",
@@ -126,10 +185,10 @@ def limited(limit: Limit, page: bool = False) -> Any:
 class AuthFailureLimiter:
     """Counts failed API-key attempts per address; refuses an address over the limit."""
 
-    async def check(self, request: Request[Any, Any, State]) -> None:
+    async def check(self, request: ASGIConnection[Any, Any, Any, State]) -> None:
         await enforce(request, AUTH_FAILURES, consume=False)
 
-    async def record_failure(self, request: Request[Any, Any, State]) -> None:
+    async def record_failure(self, request: ASGIConnection[Any, Any, Any, State]) -> None:
         # This request already fails with 401; the next one from this address gets the 429.
         with contextlib.suppress(TooManyRequests):
             await enforce(request, AUTH_FAILURES)

@@ -8,8 +8,10 @@ into one clear line and a non-zero exit (no traceback, and never the value of a 
 
 from __future__ import annotations
 
+import math
 import os
 import secrets
+from collections import Counter
 from functools import lru_cache
 from typing import Literal
 from urllib.parse import urlsplit
@@ -38,6 +40,7 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
     db_pool_min: int = 2
     db_pool_max: int = 10
     max_body_bytes: int = 1_048_576
+    body_timeout_seconds: int = 20
     arq_queue: str = "candor:queue"
     rate_limit_enabled: bool = True
     trust_forwarded_for: bool = False
@@ -99,6 +102,44 @@ def _choice(env: dict[str, str], name: str, default: str, choices: tuple[str, ..
     return value
 
 
+# A production SECRET_KEY needs this much estimated entropy. Keys from the usual generators
+# (32 hex characters, 32 base64 characters) estimate at 85 bits or more; placeholders such as
+# 36 x "a" or "changeme" x 4 fall far below.
+MIN_SECRET_BITS = 80
+
+
+def _period(text: str) -> int:
+    """Length of the shortest piece that `text` repeats (its own length if it repeats none)."""
+    border = [0] * len(text)
+    k = 0
+    for i in range(1, len(text)):
+        while k and text[i] != text[k]:
+            k = border[k - 1]
+        if text[i] == text[k]:
+            k += 1
+        border[i] = k
+    return len(text) - (border[-1] if text else 0)
+
+
+def estimated_bits(key: str) -> float:
+    """A key's length times the Shannon entropy of its characters, a repeated piece counted
+    once. Crude, but it catches keys made of a few characters or of one word typed again."""
+    piece = key[: _period(key)]
+    n = len(piece)
+    return -sum(c * math.log2(c / n) for c in Counter(piece).values())
+
+
+def _check_secret(secret: str, environment: str) -> None:
+    if len(secret) < 32:
+        raise SettingsError("SECRET_KEY is too short (use at least 32 random characters)")
+    # Tests and benchmarks use fixed, readable keys; only production insists on variety.
+    if environment == "production" and estimated_bits(secret) < MIN_SECRET_BITS:
+        raise SettingsError(
+            "SECRET_KEY has too little variety to be random (use at least 32 random "
+            "characters, e.g. from `python3 -c 'import secrets; print(secrets.token_urlsafe(48))'`)"
+        )
+
+
 def load_settings(env: dict[str, str] | None = None) -> Settings:
     """Parse settings from `env` (default: the process environment)."""
     env = dict(os.environ if env is None else env)
@@ -109,8 +150,7 @@ def load_settings(env: dict[str, str] | None = None) -> Settings:
             raise SettingsError("SECRET_KEY is not set (use at least 32 random characters)")
         # Dev and test get a throwaway key; `candor dev` persists one in the data folder.
         secret = secrets.token_urlsafe(32)
-    if len(secret) < 32:
-        raise SettingsError("SECRET_KEY is too short (use at least 32 random characters)")
+    _check_secret(secret, environment)
     public = env.get("PUBLIC_BASE_URL", "").strip() or "http://127.0.0.1:8000"
     _check_url("PUBLIC_BASE_URL", public)
     log_format_default = "json" if environment == "production" else "console"
@@ -128,6 +168,7 @@ def load_settings(env: dict[str, str] | None = None) -> Settings:
         db_pool_min=_int(env, "DB_POOL_MIN", 2, 1, 100),
         db_pool_max=_int(env, "DB_POOL_MAX", 10, 1, 500),
         max_body_bytes=_int(env, "MAX_BODY_BYTES", 1_048_576, 1024, 64 * 1_048_576),
+        body_timeout_seconds=_int(env, "BODY_TIMEOUT_SECONDS", 20, 1, 600),
         arq_queue=env.get("ARQ_QUEUE", "").strip() or "candor:queue",
         rate_limit_enabled=_choice(env, "RATE_LIMIT", "on", ("on", "off")) == "on",
         trust_forwarded_for=_choice(env, "TRUST_FORWARDED_FOR", "off", ("on", "off")) == "on",

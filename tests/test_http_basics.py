@@ -2,8 +2,13 @@
 
 from __future__ import annotations
 
+import re
 from typing import Any
+from uuid import uuid4
 
+from litestar.routes import HTTPRoute
+
+from service.auth import requires_principal
 from tests.conftest import Org
 
 
@@ -159,3 +164,82 @@ async def test_schema_has_a_browsable_ui(client: Any) -> None:
         r = await client.get(path)
         assert r.status_code == 200
         assert r.headers["content-type"].startswith("text/html")
+
+
+def _get_routes(app: Any) -> list[tuple[str, Any]]:
+    return [
+        (route.path, handler)
+        for route in app.routes
+        if isinstance(route, HTTPRoute)
+        for method, (handler, _) in route.route_handler_map.items()
+        if method == "GET"
+    ]
+
+
+def _url(template: str) -> str:
+    path = re.sub(r"\{[^}]+:uuid\}", str(uuid4()), template)
+    return re.sub(r"\{[^}]+:str\}", "abc", path)
+
+
+async def test_head_answers_like_get_without_a_body_on_every_get_route(
+    client: Any, app: Any, org: Org
+) -> None:
+    routes = _get_routes(app)
+    assert {"/health", "/ready", "/api/v1/org", "/embed/v1/frame"} <= {p for p, _ in routes}
+    for template, handler in routes:
+        url = _url(template)
+        headers = org.headers if requires_principal(handler) else {}
+        got = await client.get(url, headers=headers)
+        head = await client.head(url, headers=headers)
+        assert head.status_code == got.status_code, (template, head.status_code, head.text)
+        assert head.content == b"", template
+        skip = {"x-request-id"} | ({"content-length"} if template == "/metrics" else set())
+        assert {k: v for k, v in head.headers.items() if k not in skip} == {
+            k: v for k, v in got.headers.items() if k not in skip
+        }, template
+
+
+async def _raw(app: Any, method: str, path: str, headers: dict[str, str]) -> list[dict[str, Any]]:
+    """The ASGI messages the app sends for one request (the HTTP client hides a HEAD body)."""
+    sent: list[dict[str, Any]] = []
+    scope = {
+        "type": "http",
+        "asgi": {"version": "3.0"},
+        "http_version": "1.1",
+        "method": method,
+        "scheme": "http",
+        "path": path,
+        "raw_path": path.encode(),
+        "query_string": b"",
+        "root_path": "",
+        "headers": [(k.lower().encode(), v.encode()) for k, v in headers.items()],
+        "client": ("127.0.0.1", 5000),
+        "server": ("testserver.local", 80),
+        "state": {},
+    }
+
+    async def receive() -> dict[str, Any]:
+        return {"type": "http.request", "body": b"", "more_body": False}
+
+    async def send(message: dict[str, Any]) -> None:
+        sent.append(message)
+
+    await app(scope, receive, send)
+    return sent
+
+
+async def test_head_sends_no_body_bytes(client: Any, app: Any) -> None:
+    # Routes that answer without the database: the app's pool belongs to the test client's loop.
+    for path in ("/health", "/", "/api/v1/org", "/nope", "/embed/v1/candor.js"):
+        get = await _raw(app, "GET", path, {})
+        head = await _raw(app, "HEAD", path, {})
+        assert b"".join(m.get("body", b"") for m in get), path
+        assert b"".join(m.get("body", b"") for m in head) == b"", path
+        assert head[0]["status"] == get[0]["status"], path
+        assert head[-1] == {"type": "http.response.body", "body": b"", "more_body": False}
+
+
+async def test_head_where_there_is_no_get_is_still_405(client: Any) -> None:
+    r = await client.head("/api/v1/respond/abc")
+    assert r.status_code == 405
+    assert "GET" not in r.headers["allow"]

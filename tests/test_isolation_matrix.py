@@ -91,6 +91,7 @@ _ITEM = {
 }
 
 ROUTES: dict[tuple[str, str], Route] = {
+    ("GET", "/"): Route(PUBLIC),
     ("GET", "/health"): Route(PUBLIC),
     ("GET", "/ready"): Route(PUBLIC),
     ("GET", "/metrics"): Route(PUBLIC),

@@ -21,7 +21,8 @@ def test_access_log_is_json_with_request_id_and_route_template_only(
         from service.app import create_app
         from service.settings import load_settings
 
-        s = load_settings({"SECRET_KEY": "k" * 40, "LOG_FORMAT": "json", "LOG_LEVEL": "INFO",
+        s = load_settings({"SECRET_KEY": "Zq7-vL2pXe9_KmT4rWc8NbY1hUo6FsAj3dGi",
+                           "LOG_FORMAT": "json", "LOG_LEVEL": "INFO",
                            "DATABASE_URL": sys.argv[1], "REDIS_URL": sys.argv[2]})
         app = create_app(s)
 

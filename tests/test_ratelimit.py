@@ -2,16 +2,24 @@
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import secrets
+import socket
+import threading
+import time
 from collections.abc import AsyncIterator
 from typing import Any
+from urllib.parse import urlsplit
 
 import msgspec
 import pytest
 from litestar.testing import AsyncTestClient
 
+from service import ratelimit
 from service.app import create_app
 from service.embedded import free_port
+from service.ratelimit import CircuitBreaker
 from service.settings import Settings
 from tests.conftest import Org
 
@@ -88,3 +96,110 @@ async def test_widget_routes_are_limited_per_address(settings: Settings, pool: A
         ]
         assert 429 in statuses
         assert 200 not in statuses
+
+
+class RedisThatHangs:
+    """A TCP server in front of Redis: while `hanging`, it accepts connections and reads
+    commands but never answers; otherwise it passes bytes through to the real Redis.
+
+    It runs on threads of its own: the test client blocks the test's event loop while the app
+    handles a request, so a server on that loop could not answer the app."""
+
+    def __init__(self, upstream: str) -> None:
+        parts = urlsplit(upstream)
+        self.upstream = (parts.hostname or "127.0.0.1", parts.port or 6379)
+        self.hanging = True
+        self.listener = socket.create_server(("127.0.0.1", 0))
+        self.sockets: list[socket.socket] = []
+        threading.Thread(target=self._accept, daemon=True).start()
+
+    @property
+    def url(self) -> str:
+        return f"redis://127.0.0.1:{self.listener.getsockname()[1]}/0"
+
+    def _accept(self) -> None:
+        with contextlib.suppress(OSError):
+            while True:
+                conn, _ = self.listener.accept()
+                self.sockets.append(conn)
+                if self.hanging:
+                    threading.Thread(target=self._swallow, args=(conn,), daemon=True).start()
+                else:
+                    up = socket.create_connection(self.upstream)
+                    self.sockets.append(up)
+                    for a, b in ((conn, up), (up, conn)):
+                        threading.Thread(target=self._pipe, args=(a, b), daemon=True).start()
+
+    @staticmethod
+    def _swallow(conn: socket.socket) -> None:
+        with contextlib.suppress(OSError):
+            while conn.recv(65536):
+                pass
+
+    @staticmethod
+    def _pipe(src: socket.socket, dst: socket.socket) -> None:
+        with contextlib.suppress(OSError):
+            while data := src.recv(65536):
+                dst.sendall(data)
+        with contextlib.suppress(OSError):
+            dst.shutdown(socket.SHUT_WR)
+
+    def close(self) -> None:
+        for sock in [self.listener, *self.sockets]:
+            with contextlib.suppress(OSError):
+                sock.shutdown(socket.SHUT_RDWR)
+            sock.close()
+
+
+async def _timed(c: Any, url: str, **kw: Any) -> tuple[int, float]:
+    start = time.perf_counter()
+    r = await c.get(url, **kw)
+    return r.status_code, time.perf_counter() - start
+
+
+async def test_a_hung_redis_trips_the_breaker_and_requests_stop_waiting_for_it(
+    settings: Settings, pool: Any, redis_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from redis.asyncio import Redis
+
+    # A long wait for Redis keeps "waited for it" and "did not" far apart on a busy machine.
+    monkeypatch.setattr(ratelimit, "REDIS_TIMEOUT", 1.0)
+    hung = RedisThatHangs(redis_url)
+    try:
+        app = _app(settings, redis_url=hung.url)
+        async with AsyncTestClient(app=app) as c:
+            breaker = app.state.rate_limit_breaker = CircuitBreaker(failures=3, cooldown=3.0)
+            page = f"/s/{secrets.token_urlsafe(32)}"
+            # The first requests each wait for the limiter's timeout, until the breaker opens.
+            first = [await _timed(c, page) for _ in range(3)]
+            assert all(status == 404 and took >= 1.0 for status, took in first), first
+            # While it is open, requests (rate-limited ones and failed keys alike) pay nothing.
+            opened = time.perf_counter()
+            fast = [await _timed(c, page) for _ in range(10)]
+            bad = {"Authorization": "Bearer cnd_" + "z" * 43}
+            fast += [await _timed(c, "/api/v1/org", headers=bad) for _ in range(10)]
+            assert time.perf_counter() - opened < breaker.cooldown, "too slow to judge"
+            assert {status for status, _ in fast} == {401, 404}
+            assert max(took for _, took in fast) < 0.5, fast
+            # After the cool-down, one request probes Redis (still hung: it waits, and the
+            # breaker opens again); the ones after it pay nothing.
+            await asyncio.sleep(breaker.cooldown)
+            status, took = await _timed(c, page)
+            assert status == 404 and took >= 1.0
+            again = [await _timed(c, page) for _ in range(5)]
+            assert max(took for _, took in again) < 0.5, again
+            # Redis answers again: the next probe closes the breaker, limits count again.
+            hung.hanging = False
+            await asyncio.sleep(breaker.cooldown)
+            for _ in range(5):
+                assert (await c.get(page)).status_code == 404
+            assert not breaker.is_open
+            real = Redis.from_url(redis_url)
+            try:
+                keys = await real.keys("candor:rl:respond:*")
+                counted = sum([int(await real.get(k) or 0) for k in keys])
+            finally:
+                await real.aclose()
+            assert counted == 5, counted
+    finally:
+        hung.close()

@@ -391,6 +391,23 @@ async def test_only_the_tokens_origins_may_frame_the_page(client: Any, org: Org,
         assert "frame-ancestors 'none'" in r.headers["content-security-policy"], path
 
 
+async def test_widget_error_pages_may_be_framed_by_no_one(client: Any, org: Org, pool: Any) -> None:
+    # A page that shows nothing of the org has no reason to sit in anyone's frame.
+    _, token = await _world_and_token(client, org, pool)
+    cases = [
+        ({"token": "cwt_" + "x" * 43}, 404),  # unknown token
+        ({}, 404),  # no token at all
+        ({"token": token, "size": "xxl"}, 400),  # bad size
+        ({"token": token, "waves": "abc"}, 400),
+    ]
+    for params, status in cases:
+        r = await client.get(FRAME, params=params)
+        assert r.status_code == status, params
+        csp = r.headers["content-security-policy"]
+        assert csp.endswith("frame-ancestors 'none'"), (params, csp)
+        assert "*" not in csp, params
+
+
 async def test_cors_reflects_only_an_allowed_origin(client: Any, org: Org, pool: Any) -> None:
     _, token = await _world_and_token(client, org, pool)
     r = await client.get(JSON, params={"token": token}, headers={"Origin": ORIGIN})

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 from collections.abc import Iterable
 
 from ..guard import Cell
@@ -30,14 +31,18 @@ _CELL_COLUMNS = [
 ]
 
 
+# Where a spreadsheet may start a new cell inside our text: at its start, and after any
+# character some reader splits on (comma, Dutch/German Excel's semicolon, tab, a line break).
+# A formula trigger there, or a quote that opens a quoted cell there, gets a leading `'`.
+_FORMULA_START = re.compile(r"(?:^|(?<=[,;\t\r\n]))(?=[=+\-@\t\r])|(?<=[,;\t\r\n])(?=\")")
+
+
 def _safe(value: object) -> str:
-    """Spreadsheet-safe text: a leading = + - @ would be run as a formula by Excel and friends."""
+    """Spreadsheet-safe text: no cell a reader cuts out of it, with whichever separator, starts
+    with = + - @ (a formula to Excel and friends), a tab or a carriage return."""
     if value is None:
         return ""
-    text = str(value)
-    if text and text[0] in "=+-@\t\r":
-        return "'" + text
-    return text
+    return _FORMULA_START.sub("'", str(value))
 
 
 def _cell(c: Cell) -> list[object]:

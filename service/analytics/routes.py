@@ -51,9 +51,10 @@ async def _check_keys(state: State, org_id: UUID, kind: Kind, keys: list[str] | 
 
 
 def _csv(body: bytes, name: str) -> Response[bytes]:
+    # Litestar appends "; charset=utf-8" to every text/* media type itself.
     return Response(
         content=body,
-        media_type="text/csv; charset=utf-8",
+        media_type="text/csv",
         headers={"Content-Disposition": f'attachment; filename="{name}.csv"'},
     )
 

@@ -120,7 +120,7 @@ def _frame_error(status: int, q: Mapping[str, str], key: str) -> Response[bytes]
         render_error_frame(_lang_hint(q), theme=_theme_hint(q), message_key=key),
         status_code=status,
         media_type="text/html",
-        headers={"Content-Security-Policy": frame_csp(None), "Cache-Control": CACHE_ERROR},
+        headers={"Content-Security-Policy": frame_csp(()), "Cache-Control": CACHE_ERROR},
     )
 
 

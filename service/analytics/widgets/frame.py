@@ -28,9 +28,13 @@ _env.globals["change_label"] = change_label
 _TEMPLATE = _env.get_template("frame.html")
 
 
-def frame_csp(origins: tuple[str, ...] | None) -> str:
-    """The page's CSP; `origins` None = any page may frame it (used only for error pages)."""
-    ancestors = "*" if origins is None else " ".join(origins) if origins else "'none'"
+def frame_csp(origins: tuple[str, ...]) -> str:
+    """The page's CSP: only `origins` may frame it; nobody when there are none.
+
+    Error pages pass no origins: a page that shows nothing of the org has no reason to be
+    framed by anyone (a bad token's host page then shows the browser's blocked frame).
+    """
+    ancestors = " ".join(origins) if origins else "'none'"
     return (
         f"default-src 'none'; style-src {_STYLE_HASH}; img-src 'none'; base-uri 'none'; "
         f"form-action 'none'; frame-ancestors {ancestors}"
