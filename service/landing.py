@@ -37,7 +37,7 @@ _TEXT: Final[dict[Lang, dict[str, str]]] = {
         "docs_hint": "the OpenAPI reference, to browse or download",
         "health": "Health check",
         "health_hint": "answers when the service is up",
-        "console": "Admin console",
+        "console": "Console for leaders and admins (sign in by email)",
         "language": "Language",
     },
     "nl": {
@@ -51,7 +51,7 @@ _TEXT: Final[dict[Lang, dict[str, str]]] = {
         "docs_hint": "de OpenAPI-beschrijving, om te bekijken of te downloaden",
         "health": "Statuscontrole",
         "health_hint": "antwoordt als de dienst draait",
-        "console": "Beheerconsole",
+        "console": "Console voor leidinggevenden en beheerders (aanmelden per e-mail)",
         "language": "Taal",
     },
 }
@@ -97,7 +97,7 @@ async def landing(request: Request[Any, Any, Any], lang: str | None = None) -> T
             "t": _TEXT[chosen],
             "languages": LANGUAGES,
             "css": Markup(_CSS),  # noqa: S704 - our own static file, allowed by hash in the CSP
-            "console_url": None,
+            "console_url": "/console/sign-in",
         },
         media_type="text/html",
         headers={

@@ -22,8 +22,10 @@ from hypothesis import strategies as st
 from service.analytics.export import heatmap_csv, trend_csv
 from service.analytics.heatmap import wave_heatmap
 from service.analytics.trends import team_trend
+from service.console.sessions import COOKIE
 from tests.analytics_world import answered_wave, make_world
 from tests.conftest import Org
+from tests.console_kit import signed_in
 
 TRIGGERS = ("=", "+", "-", "@", "\t", "\r")
 NUMBER = re.compile(r"-?\d+(\.\d+)?\Z")
@@ -95,11 +97,23 @@ async def test_csv_routes_send_exactly_one_charset(
         if "GET" in handler.http_methods
         and (route.path.endswith(".csv") or "csv" in str(handler.media_type))
     }
-    assert csv_routes == set(urls), "a new CSV route: add it here"
+    # The console's heatmap CSV (a session, not a key) is the same file for a signed-in admin.
+    admin = await pool.fetchval(
+        """INSERT INTO people (org_id, email, display_name, admin) VALUES ($1, $2, 'Ada', true)
+           RETURNING id""",
+        org.id,
+        "ada@example.test",
+    )
+    session = await signed_in(pool, org.id, admin)
+    console = {"/console/heatmap.csv": f"/console/heatmap.csv?wave={wave}"}
+    assert csv_routes == set(urls) | set(console), "a new CSV route: add it here"
     for url in urls.values():
         r = await client.get(url, headers=org.headers)
         assert r.status_code == 200, r.text
         assert r.headers["content-type"] == "text/csv; charset=utf-8", url
+    r = await client.get(console["/console/heatmap.csv"], cookies={COOKIE: session.cookie})
+    assert r.status_code == 200, r.text
+    assert r.headers["content-type"] == "text/csv; charset=utf-8"
 
 
 async def test_no_csv_field_is_a_formula_whatever_the_separator(

@@ -13,7 +13,6 @@ from typing import Any
 
 import pytest
 
-from tests.conftest import ROOT
 from tests.widget_live import live_server
 
 CHROMIUM = "/usr/bin/chromium"
@@ -123,9 +122,11 @@ async def test_the_landing_page_speaks_english_or_dutch(
     assert word in r.text
 
 
-def test_the_template_keeps_a_marked_place_for_the_console_link() -> None:
-    template = (ROOT / "service" / "templates" / "landing.html").read_text()
-    assert "CONSOLE LINK" in template
+async def test_the_landing_page_links_the_console_sign_in(client: Any) -> None:
+    r = await client.get("/")
+    assert '<a href="/console/sign-in">' in r.text
+    nl = await client.get("/", params={"lang": "nl"})
+    assert "Console voor leidinggevenden" in nl.text
 
 
 @pytest.mark.browser

@@ -458,7 +458,7 @@ async def heatmap_csv(
         wave_id, body = await heatmap_file(conn, session, wave)
     return Response(
         body,
-        media_type="text/csv; charset=utf-8",
+        media_type="text/csv",
         headers={**HEADERS, "Content-Disposition": f'attachment; filename="heatmap-{wave_id}.csv"'},
     )
 
