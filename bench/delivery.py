@@ -46,7 +46,7 @@ from service.surveys.delivery import DeliveryConfig  # noqa: E402
 from service.surveys.delivery.mail import build_message  # noqa: E402
 from service.surveys.delivery.models import OutboxItem  # noqa: E402
 
-SECRET = "bench-secret-" + "x" * 32
+SECRET = secrets.token_urlsafe(32)  # a production-strength key, new each run
 
 
 def run_sink(port: int) -> None:

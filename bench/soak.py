@@ -30,7 +30,7 @@ import httpx
 import psutil
 from _load import ROOT, database, redis, serve
 
-SECRET = "soak-secret-" + "s" * 32
+SECRET = secrets.token_urlsafe(32)  # a production-strength key, new each run
 
 
 def tree_rss(pid: int) -> int:

@@ -24,6 +24,7 @@ import contextlib
 import json
 import os
 import re
+import secrets
 import shutil
 import signal
 import subprocess
@@ -50,7 +51,7 @@ from service.surveys.waves import open_wave  # noqa: E402
 
 CONNECTIONS = 64
 POOL_SIZE = 10  # the app's default DB_POOL_MAX
-SECRET = "bench-secret-" + "b" * 40
+SECRET = secrets.token_urlsafe(32)  # a production-strength key, new each run
 
 LUA = r"""
 local tokens = {}
