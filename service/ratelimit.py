@@ -10,14 +10,22 @@ A Redis that hangs (accepts, never answers) would still cost every request that 
 circuit breaker per API process stops asking after a few failures in a row: while it is open,
 limits are skipped at no cost; after a cool-down one request probes Redis again, and a success
 closes the breaker.
+
+Redis never holds a client's address: a limit is counted under a keyed hash of it, with a key
+derived from SECRET_KEY and the date (UTC), so it changes every day. Together with the time
+window in the key name, a raw address next to "answered in this minute" would be exactly the
+live signal the anonymity model rules out.
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
+import hashlib
+import hmac
 import time
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from typing import Any
 
 import structlog
@@ -39,6 +47,20 @@ def client_address(request: ASGIConnection[Any, Any, Any, Any], trust_forwarded:
             return hops[-1][:64]
     client = request.client
     return client.host if client else "unknown"
+
+
+_day_keys: dict[tuple[str, str], bytes] = {}
+
+
+def client_key(address: str, secret: str, *, today: str | None = None) -> str:
+    """What a limit is counted under: a keyed hash of the address, the key new every day."""
+    day = today or datetime.now(UTC).strftime("%Y-%m-%d")
+    key = _day_keys.get((secret, day))
+    if key is None:
+        key = hmac.new(secret.encode(), b"candor-ratelimit:" + day.encode(), "sha256").digest()
+        _day_keys.clear()  # yesterday's key is of no use any more
+        _day_keys[(secret, day)] = key
+    return hmac.new(key, address.encode(), hashlib.sha256).hexdigest()[:32]
 
 
 @dataclass(frozen=True)
@@ -134,7 +156,7 @@ async def enforce(
     if not breaker.allow():  # Redis failed just now: fail open without waiting for it
         _warn_unavailable(limit.bucket, "CircuitOpen")
         return
-    key = client_address(request, settings.trust_forwarded_for)
+    key = client_key(client_address(request, settings.trust_forwarded_for), settings.secret_key)
     try:
         count, reset = await _hit(state, key, limit, consume)
     except Exception as exc:  # Redis down or slow: fail open, say so in the log (not per request)
