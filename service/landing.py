@@ -86,6 +86,7 @@ def pick_language(asked: str | None, accept_language: str) -> Lang:
     tags=["pages"],
     summary="Landing page (HTML): what this server is, with links to the API docs and health",
     media_type="text/html",
+    opt={"view": None},  # names and links, no number
     cache=False,
 )
 async def landing(request: Request[Any, Any, Any], lang: str | None = None) -> Template:

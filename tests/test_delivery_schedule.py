@@ -192,7 +192,10 @@ async def test_admin_sees_counts_and_failures_leader_sees_no_people_and_no_live_
     assert r.status_code == 200, r.text
     body = r.json()
     assert body["invited"] == 6 and body["failed"] == 1 and body["delivered"] == 4
-    assert body["skipped"] == 1 and body["responded"] == 1
+    assert body["skipped"] == 1
+    # How many answered is live data: while the wave is open, a band per group, no count.
+    assert body["responded"] is None and body["response_rate_pct"] is None
+    assert [(g["band"], g["rate_pct"]) for g in body["progress"]] == [("low", None)]
     assert body["failures"][0]["email"] == "broken"
     assert body["failures"][0]["last_error"] == "invalid email address"
 
@@ -206,6 +209,21 @@ async def test_admin_sees_counts_and_failures_leader_sees_no_people_and_no_live_
     assert lead.get("failures") is None and lead.get("responded") is None
     assert lead.get("invited") is None
     assert lead["participation"][0]["rate_pct"] is None, "no live number while the wave is open"
+
+
+async def test_once_closed_admins_see_how_many_answered_and_rounded_group_rates(
+    pool: asyncpg.Pool, org: Org, settings: Settings, client: AsyncTestClient[Litestar]
+) -> None:
+    wave = await open_test_wave(pool, org.id, settings, 6)
+    await pool.execute(
+        "UPDATE invitations SET responded = true WHERE person_id = ANY($1::uuid[])",
+        wave.people[:4],
+    )
+    r = await client.post(f"/api/v1/waves/{wave.wave_id}/close", headers=org.headers)
+    assert r.status_code == 200, r.text
+    body = (await client.get(f"/api/v1/waves/{wave.wave_id}/delivery", headers=org.headers)).json()
+    assert body["responded"] == 4 and body["response_rate_pct"] == 66.7
+    assert [(g["band"], g["rate_pct"]) for g in body["progress"]] == [("moderate", 65)]
 
 
 async def test_other_orgs_wave_delivery_is_404(

@@ -45,6 +45,7 @@ from .release import (
     release_cell,
     release_comments,
     release_count,
+    release_live_band,
     release_participation,
     withheld,
 )
@@ -82,6 +83,7 @@ __all__ = [
     "release_cell",
     "release_comments",
     "release_count",
+    "release_live_band",
     "release_participation",
     "spread",
     "suppress",

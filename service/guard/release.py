@@ -123,6 +123,15 @@ def release_participation(
     return Participation(rounded, participation_band(rounded))
 
 
+def release_live_band(invited: int, responded: int, *, k: int) -> Participation:
+    """While a wave is open, only a band ("low", "moderate", "high") for groups of at least k
+    invited: an exact count that ticks up with every answer would be a live signal of who
+    answered when."""
+    if invited < k:
+        return _no_rate("invitees", k)
+    return Participation(None, participation_band(100.0 * min(responded, invited) / invited))
+
+
 def participation_band(rate_pct: float) -> str:
     if rate_pct >= 70:
         return "high"

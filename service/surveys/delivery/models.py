@@ -66,6 +66,16 @@ class TeamParticipation(msgspec.Struct, frozen=True):
     reason: str | None
 
 
+class GroupProgress(msgspec.Struct, frozen=True):
+    """How one reporting group is answering, as an admin may see it: a band while the wave is
+    open, the rounded rate once it closed (both only for groups of at least k invited)."""
+
+    group: str
+    band: str | None
+    rate_pct: Annotated[int | None, DERIVED]
+    reason: str | None
+
+
 class DeliveryStatus(msgspec.Struct, frozen=True):
     """Admins get the counts and failures; leaders only `participation`, through the guard."""
 
@@ -83,3 +93,4 @@ class DeliveryStatus(msgspec.Struct, frozen=True):
     response_rate_pct: Annotated[float | None, ADMIN_ONLY] = None
     failures: list[FailedEmail] | None = None
     participation: list[TeamParticipation] | None = None
+    progress: list[GroupProgress] | None = None  # admins, per reporting group

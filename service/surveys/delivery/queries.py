@@ -207,3 +207,22 @@ SUBTREE_PARTICIPATION = """
 SELECT team_id, invited, responded, hidden FROM wave_groups
 WHERE org_id = $1 AND wave_id = $2 AND scope = 'subtree' AND team_id = ANY($3::uuid[])
 """
+
+# Invited and responded per reporting group of the wave (its frozen plan: a small team counts
+# with the group it is reported in); for a wave without a plan, per team.
+GROUP_PROGRESS = """
+WITH groups AS (
+    (SELECT DISTINCT ON (atoms) name, atoms FROM wave_plan
+     WHERE org_id = $1 AND wave_id = $2 AND scope = 'team' AND atoms IS NOT NULL
+     ORDER BY atoms, name)
+    UNION ALL
+    SELECT wt.name, ARRAY[wt.team_id] FROM wave_teams wt
+    WHERE wt.org_id = $1 AND wt.wave_id = $2
+      AND NOT EXISTS (SELECT 1 FROM wave_plan p WHERE p.org_id = $1 AND p.wave_id = $2)
+)
+SELECT g.name, count(i.id) AS invited, count(i.id) FILTER (WHERE i.responded) AS responded
+FROM groups g
+LEFT JOIN invitations i ON i.org_id = $1 AND i.wave_id = $2 AND i.team_id = ANY (g.atoms)
+GROUP BY g.name, g.atoms
+ORDER BY g.name
+"""

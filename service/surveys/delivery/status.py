@@ -1,9 +1,12 @@
 """What GET /api/v1/waves/{wave_id}/delivery shows: who was invited, reached, failed,
 responded, opted out.
 
-- Admin keys see exact counts for the whole wave, the response rate, and the per-person list
-  of failed emails (address and last SMTP error) so they can fix the directory. Every count
-  goes through `guard.admin_only`, the one path for admin-only numbers.
+- Admin keys see exact delivery counts for the whole wave, and the per-person list of failed
+  emails (address and last SMTP error) so they can fix the directory. Every count goes through
+  `guard.admin_only`, the one path for admin-only numbers. How many have answered is live data:
+  while the wave is open an admin gets only a band per reporting group (for groups of at least
+  k invited), never a count that ticks up with each answer; once it closed, the whole wave's
+  count and rate, and each group's rate rounded like a leader's.
 - Leader keys never see counts or people. They get one participation figure per team at the
   top of their part of the wave, through the anonymity guard: only after the wave closed, only
   for groups of at least k invitees whose results are published, rounded to 5 points.
@@ -17,9 +20,9 @@ import asyncpg
 
 from ...auth import Principal, visible_team_ids
 from ...errors import NotFound
-from ...guard import admin_only, release_participation
+from ...guard import admin_only, release_live_band, release_participation
 from . import queries
-from .models import DeliveryStatus, FailedEmail, TeamParticipation
+from .models import DeliveryStatus, FailedEmail, GroupProgress, TeamParticipation
 
 FAILURE_LIST_LIMIT = 1000
 
@@ -43,8 +46,18 @@ async def admin_status(conn: Reader, who: Principal, wave: asyncpg.Record) -> De
     failures = await conn.fetch(queries.FAILURES, who.org_id, wave["id"], FAILURE_LIST_LIMIT)
     reminders = await conn.fetchval(queries.REMINDERS_SENT, who.org_id, wave["id"])
     opted_out = await conn.fetchval(queries.OPTED_OUT, who.org_id, wave["id"])
-    rate = round(100 * counts["responded"] / invited, 1) if invited else None
+    closed = wave["state"] == "closed"
+    rate = round(100 * counts["responded"] / invited, 1) if invited and closed else None
     admin = who.is_admin
+    progress = []
+    for g in await conn.fetch(queries.GROUP_PROGRESS, who.org_id, wave["id"]):
+        if closed:
+            decision = release_participation(
+                g["invited"], g["responded"], k=wave["k"], cell_published=True, wave_closed=True
+            )
+        else:
+            decision = release_live_band(g["invited"], g["responded"], k=wave["k"])
+        progress.append(GroupProgress(g["name"], decision.band, decision.rate_pct, decision.reason))
     return DeliveryStatus(
         wave_id=wave["id"],
         state=wave["state"],
@@ -55,10 +68,11 @@ async def admin_status(conn: Reader, who: Principal, wave: asyncpg.Record) -> De
         failed=admin_only(admin, counts["failed"]),
         skipped=admin_only(admin, counts["skipped"]),
         reminders_sent=admin_only(admin, reminders),
-        responded=admin_only(admin, counts["responded"]),
+        responded=admin_only(admin, counts["responded"] if closed else None),
         opted_out=admin_only(admin, opted_out),
         response_rate_pct=admin_only(admin, rate),
         failures=[FailedEmail(**dict(r)) for r in failures] if admin else None,
+        progress=progress if admin else None,
     )
 
 
