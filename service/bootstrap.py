@@ -41,6 +41,45 @@ async def connect_checked(dsn: str, timeout: float = 5.0) -> Any:
         raise CliError(f"cannot connect to PostgreSQL at {describe_dsn(dsn)}: {exc}") from None
 
 
+def describe_redis(url: str) -> str:
+    """Where a REDIS_URL points, without user or password."""
+    parts = urlsplit(url)
+    if parts.scheme == "unix":
+        return f"local socket {parts.path}"
+    return f"{parts.hostname}:{parts.port or 6379}{parts.path or '/0'}"
+
+
+async def ping_redis(url: str, timeout: float = 5.0) -> None:
+    from redis.asyncio import Redis
+    from redis.exceptions import AuthenticationError, RedisError, ResponseError
+
+    client = Redis.from_url(url, socket_connect_timeout=timeout, socket_timeout=timeout)
+    try:
+        await asyncio.wait_for(client.ping(), timeout + 1)
+    except (AuthenticationError, ResponseError) as exc:  # the server answered, and said no
+        raise CliError(f"cannot use Redis at {describe_redis(url)}: {exc}") from None
+    except (RedisError, OSError, TimeoutError) as exc:
+        cause = exc.__cause__ or exc.__context__ or exc
+        raise CliError(
+            f"cannot reach Redis at {describe_redis(url)} ({type(cause).__name__})"
+        ) from None
+    finally:
+        await client.aclose()
+
+
+def check_reachable(settings: Settings) -> None:
+    """Fail with one line unless PostgreSQL and Redis both answer (before a server starts)."""
+
+    async def go() -> None:
+        if settings.database_url:
+            conn = await connect_checked(settings.database_url)
+            await conn.close()
+        if settings.redis_url:
+            await ping_redis(settings.redis_url)
+
+    asyncio.run(go())
+
+
 def database(settings: Settings) -> AbstractContextManager[str]:
     """The configured DATABASE_URL, or the embedded server in the data folder."""
     if settings.database_url:

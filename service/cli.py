@@ -14,7 +14,7 @@ from collections.abc import Callable
 from typing import Any
 from uuid import UUID
 
-from .bootstrap import CliError, database, run_migrations, with_db
+from .bootstrap import CliError, check_reachable, database, run_migrations, with_db
 from .settings import Settings, SettingsError, get_settings
 
 
@@ -68,6 +68,8 @@ def cmd_serve(args: argparse.Namespace, settings: Settings) -> None:
         raise CliError(
             "`candor serve` needs DATABASE_URL and REDIS_URL; for a try-out use `candor dev`"
         )
+    # One clear line now, rather than a granian worker's traceback per failed start.
+    check_reachable(settings)
     serve(host=args.host, port=args.port, workers=args.workers)
 
 
