@@ -1,7 +1,11 @@
 """What every command needs before it can work: a reachable database, migrated.
 
 `candor` subcommands, `candor dev` and the surveys' import command share these, so none of them
-imports another's internals. A failure is a `CliError`: one line, no traceback.
+imports another's internals. A failure is a `CliError` (or, for a missing setting, a
+`SettingsError`): one line, no traceback.
+
+The embedded PostgreSQL is for try-outs and tests only: in production, `database()` never starts
+it, and a missing DATABASE_URL is an error naming the variable.
 """
 
 from __future__ import annotations
@@ -13,7 +17,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
-from .settings import Settings
+from .settings import Settings, SettingsError
 
 
 class CliError(Exception):
@@ -81,9 +85,21 @@ def check_reachable(settings: Settings) -> None:
 
 
 def database(settings: Settings) -> AbstractContextManager[str]:
-    """The configured DATABASE_URL, or the embedded server in the data folder."""
+    """The configured DATABASE_URL, or (dev and tests only) the embedded server."""
     if settings.database_url:
         return nullcontext(settings.database_url)
+    from . import devrecord
+
+    folder = Path(settings.data_dir)
+    if settings.environment == "production":
+        # Starting a private embedded server here would create data that no running server
+        # sees (an org whose key the real API then rejects).
+        raise SettingsError(
+            "DATABASE_URL is not set, and no `candor dev` is running on "
+            f"{folder.resolve()}; set DATABASE_URL=postgresql://user:pass@host:5432/db"
+        )
+    if devrecord.lock_held(folder):
+        raise CliError(f"`candor dev` is starting on {folder}; run this again once it is up")
     from .embedded import EmbeddedError, EmbeddedPostgres
 
     class _Embedded:

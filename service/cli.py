@@ -1,7 +1,13 @@
-"""The `candor` command: dev, serve, worker, migrate, org/key admin, import, demo.
+"""The `candor` command: dev, serve, worker, migrate, org/key admin, import.
 
 Errors a person can fix (a bad setting, an unreachable database, a broken migration, a busy
 data folder) print one line starting with `candor:` and exit non-zero; no traceback.
+
+Which database a command uses: DATABASE_URL when it is set. Otherwise the commands that need
+only the database (migrate, org, key, import) use the `candor dev` running on the data folder
+(CANDOR_DATA_DIR, default .candor) and say so in one line on stderr. Otherwise, in production
+(the default CANDOR_ENV) a missing DATABASE_URL is an error; only with CANDOR_ENV=dev or test
+does a command start the embedded server for itself.
 """
 
 from __future__ import annotations
@@ -14,8 +20,14 @@ from collections.abc import Callable
 from typing import Any
 from uuid import UUID
 
+from . import devrecord
 from .bootstrap import CliError, check_reachable, database, run_migrations, with_db
-from .settings import Settings, SettingsError, get_settings
+from .settings import Settings, SettingsError, get_settings, load_settings
+
+# Commands that need only the database: no SECRET_KEY (they sign nothing), no Redis, and they
+# may use a running `candor dev`. Every other command, including any added later, needs the
+# full production configuration.
+DATABASE_ONLY = frozenset({"migrate", "org", "key", "import"})
 
 
 def cmd_migrate(args: argparse.Namespace, settings: Settings) -> None:
@@ -141,14 +153,43 @@ def _extensions() -> list[Callable[[Any], None]]:
     return [directory_cli.add_commands]
 
 
-def main(argv: list[str] | None = None) -> None:
-    parser = build_parser()
-    args = parser.parse_args(argv)
+def use_running_dev() -> None:
+    """With no DATABASE_URL, point this process at the `candor dev` running on the data folder.
+
+    It connects to that instance's PostgreSQL; it never starts a second server on the folder.
+    """
+    if os.environ.get("DATABASE_URL", "").strip():
+        return
+    folder = devrecord.data_folder()
+    dev = devrecord.find_running(folder)
+    if dev is None:
+        return
+    os.environ["DATABASE_URL"] = dev.database_url
+    print(
+        f"candor: no DATABASE_URL; using the `candor dev` running on {folder} "
+        f"(pid {dev.pid}, {dev.api_url})",
+        file=sys.stderr,
+    )
+
+
+def load_for(args: argparse.Namespace) -> Settings:
+    """The settings `args.command` needs, and only those."""
     if args.command == "dev":
         # The try-out needs no configuration; it keeps its own secret in the data folder.
         os.environ.setdefault("CANDOR_ENV", "dev")
+    if args.command in DATABASE_ONLY:
+        use_running_dev()
+        return load_settings(require_secret=False)
+    if args.command == "worker" and args.check:
+        return load_settings(require_secret=False)  # the probe only reads Redis
+    return get_settings()
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = build_parser()
+    args = parser.parse_args(argv)
     try:
-        settings = get_settings()
+        settings = load_for(args)
         args.fn(args, settings)
     except SettingsError as exc:
         print(f"candor: configuration error: {exc}", file=sys.stderr)
