@@ -17,11 +17,11 @@ import asyncio
 import os
 import sys
 from collections.abc import Callable
+from importlib.metadata import PackageNotFoundError, version
 from typing import Any
-from uuid import UUID
 
 from . import devrecord
-from .bootstrap import CliError, check_reachable, database, run_migrations, with_db
+from .bootstrap import CliError, check_reachable, database, run_migrations
 from .settings import Settings, SettingsError, get_settings, load_settings
 
 # Commands that need only the database: no SECRET_KEY (they sign nothing), no Redis, and they
@@ -34,43 +34,6 @@ def cmd_migrate(args: argparse.Namespace, settings: Settings) -> None:
     with database(settings) as dsn:
         done = asyncio.run(run_migrations(dsn))
     print(f"applied {len(done)} migration(s)" + (": " + ", ".join(done) if done else ""))
-
-
-def cmd_org_create(args: argparse.Namespace, settings: Settings) -> None:
-    from .orgs import create_org
-    from .surveys.pulses.bank import install_builtin_items
-
-    if not 1 <= len(args.name.strip()) <= 200:
-        raise CliError("an org name has 1 to 200 characters")
-
-    async def go(conn: Any) -> tuple[UUID, str]:
-        async with conn.transaction():
-            return await create_org(conn, args.name, setup=[install_builtin_items])
-
-    org_id, key = with_db(settings, go)
-    print(f"org {args.name!r} created: {org_id}")
-    print(f"admin API key (shown once, store it now): {key}")
-
-
-def cmd_key_create(args: argparse.Namespace, settings: Settings) -> None:
-    from .auth import create_key
-
-    async def go(conn: Any) -> tuple[UUID, str]:
-        org = await conn.fetchval("SELECT id FROM orgs WHERE id = $1", args.org)
-        if org is None:
-            raise CliError(f"no org {args.org}")
-        teams = list(args.team or [])
-        if args.role == "leader" and not teams:
-            raise CliError("a leader key needs at least one --team")
-        found = await conn.fetchval(
-            "SELECT count(*) FROM teams WHERE org_id = $1 AND id = ANY($2::uuid[])", org, teams
-        )
-        if found != len(set(teams)):
-            raise CliError("some --team ids are not teams of this org")
-        return await create_key(conn, org, args.name, args.role, teams)
-
-    key_id, key = with_db(settings, go)
-    print(f"{args.role} key {key_id} created (shown once, store it now): {key}")
 
 
 def cmd_serve(args: argparse.Namespace, settings: Settings) -> None:
@@ -105,6 +68,7 @@ def cmd_dev(args: argparse.Namespace, settings: Settings) -> None:
 
 def build_parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="candor", description="Anonymous pulse surveys.")
+    p.add_argument("--version", action="version", version=f"candor {_version()}")
     sub = p.add_subparsers(dest="command", required=True)
 
     dev = sub.add_parser("dev", help="try it out: embedded services, demo data, API and worker")
@@ -128,19 +92,9 @@ def build_parser() -> argparse.ArgumentParser:
     mig = sub.add_parser("migrate", help="apply pending database migrations")
     mig.set_defaults(fn=cmd_migrate)
 
-    org = sub.add_parser("org", help="orgs").add_subparsers(dest="org_command", required=True)
-    oc = org.add_parser("create", help="create an org and print its first admin key")
-    oc.add_argument("name")
-    oc.set_defaults(fn=cmd_org_create)
+    from . import admincli
 
-    key = sub.add_parser("key", help="API keys").add_subparsers(dest="key_command", required=True)
-    kc = key.add_parser("create", help="create an API key and print it once")
-    kc.add_argument("--org", type=UUID, required=True)
-    kc.add_argument("--name", default="cli")
-    kc.add_argument("--role", choices=["admin", "leader"], default="admin")
-    kc.add_argument("--team", type=UUID, action="append", help="scope team (leader keys)")
-    kc.set_defaults(fn=cmd_key_create)
-
+    admincli.add_commands(sub)
     for extend in _extensions():
         extend(sub)
     return p
@@ -151,6 +105,13 @@ def _extensions() -> list[Callable[[Any], None]]:
     from .surveys.directory import cli as directory_cli
 
     return [directory_cli.add_commands]
+
+
+def _version() -> str:
+    try:
+        return version("candor")
+    except PackageNotFoundError:  # pragma: no cover - running from a bare source tree
+        return "unknown"
 
 
 def use_running_dev() -> None:

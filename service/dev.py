@@ -169,6 +169,8 @@ def run_dev(settings: Settings, host: str, port: int, with_worker: bool = True) 
             f"  demo org      {demo.get('org_name', '')}  admin key: {demo.get('admin_key', '')}\n"
             f"  try           curl -H 'Authorization: Bearer {demo.get('admin_key', '')}' "
             f"{base}/api/v1/org\n"
+            f"  CLI           candor org list; candor key list --org '{demo.get('org_name', '')}'"
+            "   (same data folder: they use this instance)\n"
             f"  data folder   {folder.resolve()}\n"
             "Press Ctrl-C to stop.",
             flush=True,
