@@ -257,3 +257,20 @@ def test_serve_and_worker_report_unreachable_services_in_one_line(
     what = "PostgreSQL" if broken == "postgres" else "Redis"
     assert f"cannot reach {what} at 127.0.0.1:9" in line
     assert "hunter2pw" not in line
+
+
+def test_make_dev_takes_port_and_host() -> None:
+    def dry(*args: str) -> str:
+        r = subprocess.run(
+            ["make", "-n", "dev", *args],
+            cwd=ROOT,
+            env={k: v for k, v in os.environ.items() if k not in ("PORT", "HOST")},
+            capture_output=True,
+            text=True,
+            timeout=30,
+            check=True,
+        )
+        return next(line for line in r.stdout.splitlines() if "candor dev" in line)
+
+    assert dry("PORT=8123", "HOST=0.0.0.0").endswith("candor dev --port 8123 --host 0.0.0.0")
+    assert dry().rstrip().endswith("candor dev")
