@@ -114,6 +114,7 @@ def run_dev(settings: Settings, host: str, port: int, with_worker: bool = True) 
     signal.signal(signal.SIGTERM, on_signal)
     signal.signal(signal.SIGINT, on_signal)
     try:
+        devrecord.remove_note(folder)  # one left by a `candor dev` that was killed
         env = dict(os.environ)
         env["CANDOR_ENV"] = "dev"
         env["CANDOR_DATA_DIR"] = str(folder)
