@@ -7,9 +7,13 @@ UV := $(shell command -v uv 2>/dev/null || echo .bootstrap/bin/uv)
 
 .PHONY: dev test lint format check bench-quick clean-data
 
+# `make dev PORT=8123 HOST=0.0.0.0` picks the address (default 127.0.0.1:8000). HOST is taken
+# from the command line only: some shells export HOST as the machine's name.
+DEV_ARGS := $(if $(PORT),--port $(PORT)) $(if $(filter command line,$(origin HOST)),--host $(HOST))
+
 dev: $(UV)
 	$(UV) sync --frozen
-	$(UV) run candor dev
+	$(UV) run candor dev $(DEV_ARGS)
 
 test: $(UV)
 	$(UV) sync --frozen

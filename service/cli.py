@@ -1,7 +1,13 @@
-"""The `candor` command: dev, serve, worker, migrate, org/key admin, import, demo.
+"""The `candor` command: dev, serve, worker, migrate, org/key admin, import.
 
 Errors a person can fix (a bad setting, an unreachable database, a broken migration, a busy
 data folder) print one line starting with `candor:` and exit non-zero; no traceback.
+
+Which database a command uses: DATABASE_URL when it is set. Otherwise the commands that need
+only the database (migrate, org, key, import) use the `candor dev` running on the data folder
+(CANDOR_DATA_DIR, default .candor) and say so in one line on stderr. Otherwise, in production
+(the default CANDOR_ENV) a missing DATABASE_URL is an error; only with CANDOR_ENV=dev or test
+does a command start the embedded server for itself.
 """
 
 from __future__ import annotations
@@ -11,56 +17,23 @@ import asyncio
 import os
 import sys
 from collections.abc import Callable
+from importlib.metadata import PackageNotFoundError, version
 from typing import Any
-from uuid import UUID
 
-from .bootstrap import CliError, database, run_migrations, with_db
-from .settings import Settings, SettingsError, get_settings
+from . import devrecord
+from .bootstrap import CliError, check_reachable, database, run_migrations
+from .settings import Settings, SettingsError, get_settings, load_settings
+
+# Commands that need only the database: no SECRET_KEY (they sign nothing), no Redis, and they
+# may use a running `candor dev`. Every other command, including any added later, needs the
+# full production configuration.
+DATABASE_ONLY = frozenset({"migrate", "org", "key", "import"})
 
 
 def cmd_migrate(args: argparse.Namespace, settings: Settings) -> None:
     with database(settings) as dsn:
         done = asyncio.run(run_migrations(dsn))
     print(f"applied {len(done)} migration(s)" + (": " + ", ".join(done) if done else ""))
-
-
-def cmd_org_create(args: argparse.Namespace, settings: Settings) -> None:
-    from .orgs import create_org, org_name
-    from .surveys.pulses import install_builtin_items
-
-    try:
-        org_name(args.name)
-    except ValueError as exc:
-        raise CliError(str(exc)) from None
-
-    async def go(conn: Any) -> tuple[UUID, str]:
-        async with conn.transaction():
-            return await create_org(conn, args.name, setup=[install_builtin_items])
-
-    org_id, key = with_db(settings, go)
-    print(f"org {args.name!r} created: {org_id}")
-    print(f"admin API key (shown once, store it now): {key}")
-
-
-def cmd_key_create(args: argparse.Namespace, settings: Settings) -> None:
-    from .auth import create_key
-
-    async def go(conn: Any) -> tuple[UUID, str]:
-        org = await conn.fetchval("SELECT id FROM orgs WHERE id = $1", args.org)
-        if org is None:
-            raise CliError(f"no org {args.org}")
-        teams = list(args.team or [])
-        if args.role == "leader" and not teams:
-            raise CliError("a leader key needs at least one --team")
-        found = await conn.fetchval(
-            "SELECT count(*) FROM teams WHERE org_id = $1 AND id = ANY($2::uuid[])", org, teams
-        )
-        if found != len(set(teams)):
-            raise CliError("some --team ids are not teams of this org")
-        return await create_key(conn, org, args.name, args.role, teams)
-
-    key_id, key = with_db(settings, go)
-    print(f"{args.role} key {key_id} created (shown once, store it now): {key}")
 
 
 def cmd_serve(args: argparse.Namespace, settings: Settings) -> None:
@@ -70,6 +43,8 @@ def cmd_serve(args: argparse.Namespace, settings: Settings) -> None:
         raise CliError(
             "`candor serve` needs DATABASE_URL and REDIS_URL; for a try-out use `candor dev`"
         )
+    # One clear line now, rather than a granian worker's traceback per failed start.
+    check_reachable(settings)
     serve(host=args.host, port=args.port, workers=args.workers)
 
 
@@ -93,6 +68,7 @@ def cmd_dev(args: argparse.Namespace, settings: Settings) -> None:
 
 def build_parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="candor", description="Anonymous pulse surveys.")
+    p.add_argument("--version", action="version", version=f"candor {_version()}")
     sub = p.add_subparsers(dest="command", required=True)
 
     dev = sub.add_parser("dev", help="try it out: embedded services, demo data, API and worker")
@@ -116,19 +92,9 @@ def build_parser() -> argparse.ArgumentParser:
     mig = sub.add_parser("migrate", help="apply pending database migrations")
     mig.set_defaults(fn=cmd_migrate)
 
-    org = sub.add_parser("org", help="orgs").add_subparsers(dest="org_command", required=True)
-    oc = org.add_parser("create", help="create an org and print its first admin key")
-    oc.add_argument("name")
-    oc.set_defaults(fn=cmd_org_create)
+    from . import admincli
 
-    key = sub.add_parser("key", help="API keys").add_subparsers(dest="key_command", required=True)
-    kc = key.add_parser("create", help="create an API key and print it once")
-    kc.add_argument("--org", type=UUID, required=True)
-    kc.add_argument("--name", default="cli")
-    kc.add_argument("--role", choices=["admin", "leader"], default="admin")
-    kc.add_argument("--team", type=UUID, action="append", help="scope team (leader keys)")
-    kc.set_defaults(fn=cmd_key_create)
-
+    admincli.add_commands(sub)
     for extend in _extensions():
         extend(sub)
     return p
@@ -141,14 +107,50 @@ def _extensions() -> list[Callable[[Any], None]]:
     return [directory_cli.add_commands]
 
 
-def main(argv: list[str] | None = None) -> None:
-    parser = build_parser()
-    args = parser.parse_args(argv)
+def _version() -> str:
+    try:
+        return version("candor")
+    except PackageNotFoundError:  # pragma: no cover - running from a bare source tree
+        return "unknown"
+
+
+def use_running_dev() -> None:
+    """With no DATABASE_URL, point this process at the `candor dev` running on the data folder.
+
+    It connects to that instance's PostgreSQL; it never starts a second server on the folder.
+    """
+    if os.environ.get("DATABASE_URL", "").strip():
+        return
+    folder = devrecord.data_folder()
+    dev = devrecord.find_running(folder)
+    if dev is None:
+        return
+    os.environ["DATABASE_URL"] = dev.database_url
+    print(
+        f"candor: no DATABASE_URL; using the `candor dev` running on {folder} "
+        f"(pid {dev.pid}, {dev.api_url})",
+        file=sys.stderr,
+    )
+
+
+def load_for(args: argparse.Namespace) -> Settings:
+    """The settings `args.command` needs, and only those."""
     if args.command == "dev":
         # The try-out needs no configuration; it keeps its own secret in the data folder.
         os.environ.setdefault("CANDOR_ENV", "dev")
+    if args.command in DATABASE_ONLY:
+        use_running_dev()
+        return load_settings(require_secret=False)
+    if args.command == "worker" and args.check:
+        return load_settings(require_secret=False)  # the probe only reads Redis
+    return get_settings()
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = build_parser()
+    args = parser.parse_args(argv)
     try:
-        settings = get_settings()
+        settings = load_for(args)
         args.fn(args, settings)
     except SettingsError as exc:
         print(f"candor: configuration error: {exc}", file=sys.stderr)

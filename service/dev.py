@@ -4,6 +4,8 @@ Starts whatever is not configured (embedded PostgreSQL, Redis, an SMTP sink) in 
 migrates, seeds the demo org once, then runs the API (granian) and an arq worker as child
 processes and prints where to click. Ctrl-C (or SIGTERM) stops children first, then the
 embedded services; a lock file keeps a second `candor dev` off the same data folder.
+While it runs, `dev.json` in the data folder tells other `candor` commands how to reach it
+(see devrecord.py).
 """
 
 from __future__ import annotations
@@ -22,6 +24,7 @@ import urllib.request
 from pathlib import Path
 from typing import IO, Any
 
+from . import devrecord
 from .bootstrap import CliError, connect_checked, run_migrations
 from .embedded import EmbeddedError, EmbeddedPostgres, EmbeddedRedis, free_port
 from .serve import granian_argv
@@ -115,10 +118,14 @@ def run_dev(settings: Settings, host: str, port: int, with_worker: bool = True) 
     signal.signal(signal.SIGTERM, on_signal)
     signal.signal(signal.SIGINT, on_signal)
     try:
+        devrecord.remove_note(folder)  # one left by a `candor dev` that was killed
         env = dict(os.environ)
         env["CANDOR_ENV"] = "dev"
         env["CANDOR_DATA_DIR"] = str(folder)
-        env.setdefault("SECRET_KEY", _secret(folder))
+        secret_file = None
+        if not env.get("SECRET_KEY"):
+            env["SECRET_KEY"] = _secret(folder)
+            secret_file = str((folder / "secret_key").resolve())
         env.setdefault("LOG_FORMAT", "console")
         env.setdefault("LOG_LEVEL", "WARNING")
         try:
@@ -147,6 +154,16 @@ def run_dev(settings: Settings, host: str, port: int, with_worker: bool = True) 
             )
         demo = _seed(dsn, settings, folder, env)
         base = f"http://{host}:{port}"
+        devrecord.write_note(
+            folder,
+            devrecord.DevInstance(
+                pid=os.getpid(),
+                api_url=base,
+                database_url=dsn,
+                redis_url=env["REDIS_URL"],
+                secret_key_file=secret_file,
+            ),
+        )
         _wait_ready(base, children[0])
         elapsed = time.monotonic() - started
         print(
@@ -159,6 +176,8 @@ def run_dev(settings: Settings, host: str, port: int, with_worker: bool = True) 
             f"  demo org      {demo.get('org_name', '')}  admin key: {demo.get('admin_key', '')}\n"
             f"  try           curl -H 'Authorization: Bearer {demo.get('admin_key', '')}' "
             f"{base}/api/v1/org\n"
+            f"  CLI           candor org list; candor key list --org '{demo.get('org_name', '')}'"
+            "   (same data folder: they use this instance)\n"
             f"  data folder   {folder.resolve()}\n"
             "Press Ctrl-C to stop.",
             flush=True,
@@ -172,6 +191,8 @@ def run_dev(settings: Settings, host: str, port: int, with_worker: bool = True) 
             raise CliError(f"the {name} process exited with code {crashed.returncode}; see above")
     finally:
         signal.signal(signal.SIGINT, signal.SIG_IGN)
+        # First, so that no command picks up an instance that is going away.
+        devrecord.remove_note(folder)
         for child in children:
             if child.poll() is None:
                 child.terminate()

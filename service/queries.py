@@ -40,6 +40,55 @@ COUNT_TEAMS_OF_ORG = """
 SELECT count(*) FROM teams WHERE org_id = $1 AND id = ANY ($2::uuid[])
 """
 
+# --- the operator's CLI (service/admincli.py) -------------------------------------------
+
+CLI_ORGS = """
+SELECT o.id, o.name, o.created_at,
+       (SELECT count(*) FROM people p WHERE p.org_id = o.id AND p.active) AS people,
+       (SELECT count(*) FROM teams t WHERE t.org_id = o.id AND t.archived_at IS NULL) AS teams,
+       (SELECT count(*) FROM api_keys k WHERE k.org_id = o.id AND k.revoked_at IS NULL) AS keys
+FROM orgs o
+ORDER BY o.created_at, o.id
+"""
+
+CLI_ORG_BY_ID = """
+SELECT id, name FROM orgs WHERE id = $1
+"""
+
+CLI_ORGS_BY_NAME = """
+SELECT id, name FROM orgs WHERE name = $1 ORDER BY created_at, id
+"""
+
+CLI_TEAM_NAMES = """
+SELECT id, parent_id, name FROM teams WHERE org_id = $1
+"""
+
+CLI_KEYS = """
+SELECT id, name, prefix, role, scope_team_ids, created_at, revoked_at
+FROM api_keys WHERE org_id = $1 ORDER BY created_at, id
+"""
+
+CLI_KEY_BY_ID = """
+SELECT id, name, prefix, role, scope_team_ids, created_at, revoked_at
+FROM api_keys WHERE org_id = $1 AND id = $2
+"""
+
+CLI_KEY_BY_HASH = """
+SELECT id, name, prefix, role, scope_team_ids, created_at, revoked_at
+FROM api_keys WHERE org_id = $1 AND key_hash = $2
+"""
+
+CLI_KEYS_BY_PREFIX = """
+SELECT id, name, prefix, role, scope_team_ids, created_at, revoked_at
+FROM api_keys WHERE org_id = $1 AND starts_with(prefix, $2) ORDER BY id
+"""
+
+CLI_REVOKE_KEY = """
+UPDATE api_keys SET revoked_at = now()
+WHERE org_id = $1 AND id = $2 AND revoked_at IS NULL
+RETURNING revoked_at
+"""
+
 # --- scopes ----------------------------------------------------------------------------------
 
 ALL_TEAMS = """

@@ -140,15 +140,19 @@ def _check_secret(secret: str, environment: str) -> None:
         )
 
 
-def load_settings(env: dict[str, str] | None = None) -> Settings:
-    """Parse settings from `env` (default: the process environment)."""
+def load_settings(env: dict[str, str] | None = None, *, require_secret: bool = True) -> Settings:
+    """Parse settings from `env` (default: the process environment).
+
+    `require_secret=False` is for commands that sign nothing (migrate, org and key admin,
+    import): they run in production without SECRET_KEY.
+    """
     env = dict(os.environ if env is None else env)
     environment = _choice(env, "CANDOR_ENV", "production", ("dev", "production", "test"))
     secret = env.get("SECRET_KEY", "")
     if not secret:
-        if environment == "production":
+        if environment == "production" and require_secret:
             raise SettingsError("SECRET_KEY is not set (use at least 32 random characters)")
-        # Dev and test get a throwaway key; `candor dev` persists one in the data folder.
+        # A throwaway key that nothing keeps; `candor dev` persists one in the data folder.
         secret = secrets.token_urlsafe(32)
     _check_secret(secret, environment)
     public = env.get("PUBLIC_BASE_URL", "").strip() or "http://127.0.0.1:8000"

@@ -87,7 +87,13 @@ def worker_settings(settings: Settings | None = None, **overrides: Any) -> dict[
 
 
 def run_worker(settings: Settings | None = None) -> None:
+    from .bootstrap import check_reachable
+
+    settings = settings or get_settings()
     options = worker_settings(settings)
+    # Unreachable at start-up is a configuration problem: one line now, rather than a minute
+    # of Redis retries and a traceback. Outages once running are still ridden out.
+    check_reachable(settings)
     asyncio.run(_run(options))
 
 

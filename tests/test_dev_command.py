@@ -1,7 +1,9 @@
-"""`candor dev`, the README's first command: ready fast, one per data folder, clean Ctrl-C."""
+"""`candor dev`, the README's first command: ready fast, one per data folder, clean Ctrl-C, and
+the instance the other `candor` commands use while it runs."""
 
 from __future__ import annotations
 
+import json
 import os
 import secrets
 import shutil
@@ -88,6 +90,80 @@ def test_dev_starts_ready_refuses_a_twin_and_stops_cleanly(folder: Path) -> None
             raise
     assert "Candor is up" in out
     assert proc.returncode == 0
+    deadline = time.monotonic() + 10
+    while _leftovers(folder) and time.monotonic() < deadline:
+        time.sleep(0.2)
+    assert _leftovers(folder) == []
+
+
+def _cli(folder: Path, *args: str) -> subprocess.CompletedProcess[str]:
+    # As a new user types it in the folder `make dev` runs in: no DATABASE_URL, no SECRET_KEY,
+    # no CANDOR_ENV (so production).
+    return subprocess.run(
+        [sys.executable, "-m", "service.cli", *args],
+        env=_env(folder),
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+
+
+def test_cli_commands_use_the_running_dev_instance_and_stop_with_it(folder: Path) -> None:
+    port = free_port()
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "service.cli", "dev", "--port", str(port), "--no-worker"],
+        env=_env(folder),
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
+    base = f"http://127.0.0.1:{port}"
+    try:
+        started = time.monotonic()
+        while _get(base + "/ready") != 200:
+            assert proc.poll() is None, proc.stdout.read() if proc.stdout else ""
+            assert time.monotonic() - started < 120, "not ready within 120 s"
+            time.sleep(0.2)
+        note = folder / "dev.json"
+        assert note.stat().st_mode & 0o777 == 0o600
+        assert json.loads(note.read_text())["api_url"] == base
+
+        orgs = _cli(folder, "org", "list")
+        assert orgs.returncode == 0, orgs.stderr
+        assert "Demo Co" in orgs.stdout
+        assert "using the `candor dev` running on" in orgs.stderr
+        assert len(orgs.stderr.strip().splitlines()) == 1
+
+        made = _cli(
+            folder,
+            *("key", "create", "--org", "Demo Co", "--role", "leader"),
+            *("--team", "Product/Platform", "--name", "platform lead"),
+        )
+        assert made.returncode == 0, made.stderr
+        key = made.stdout.strip().split()[-1]
+        request = urllib.request.Request(
+            base + "/api/v1/teams", headers={"Authorization": f"Bearer {key}"}
+        )
+        with urllib.request.urlopen(request, timeout=5) as r:
+            assert r.status == 200
+            assert {t["name"] for t in json.load(r)["items"]} == {"Platform"}
+
+        keys = _cli(folder, "key", "list", "--org", "Demo Co")
+        assert "platform lead" in keys.stdout and "Product/Platform" in keys.stdout
+        # The command connected to the running server; it did not join it as another user.
+        handles = json.loads((folder / "pg" / ".handle_pids.json").read_text())
+        assert handles == [proc.pid]
+    finally:
+        proc.send_signal(signal.SIGINT)
+        try:
+            proc.communicate(timeout=30)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            raise
+    assert not (folder / "dev.json").exists()
+    after = _cli(folder, "org", "list")
+    assert after.returncode == 2 and "DATABASE_URL is not set" in after.stderr
+    assert "Traceback" not in after.stderr
     deadline = time.monotonic() + 10
     while _leftovers(folder) and time.monotonic() < deadline:
         time.sleep(0.2)

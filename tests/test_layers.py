@@ -20,6 +20,7 @@ ASSEMBLY = {
     "service.dev",
     "service.demo",
     "service.closing",
+    "service.admincli",
 }
 SLICES = {"service.surveys", "service.analytics", "service.console"}
 

@@ -12,6 +12,13 @@
     cli.py          `candor import`
 
 Identity data stays here: other slices read the `people` and `teams` tables in their own
-queries (a wave freezes its population when it opens) and import nothing from this package,
-so nothing is re-exported. Changes to a tree's shape hold `teams.lock_directory()`.
+queries (a wave freezes its population when it opens). The operator's CLI names teams by path
+as the import does, through `find_teams`. Changes to a tree's shape hold
+`teams.lock_directory()`.
 """
+
+from __future__ import annotations
+
+from .importer import find_teams
+
+__all__ = ["find_teams"]

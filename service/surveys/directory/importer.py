@@ -29,7 +29,7 @@ from uuid import UUID
 
 import asyncpg
 
-from ...errors import Conflict, PayloadTooLarge
+from ...errors import Conflict, InvalidInput, PayloadTooLarge
 from . import queries
 from .models import ImportReport
 from .people_csv import TEAM_ID, ProgressFn, Row, RowErrors, parse_people_csv
@@ -84,6 +84,20 @@ async def _resolve_teams(
         else:
             row.team_id = parent
     return created
+
+
+async def find_teams(conn: asyncpg.Connection, org_id: UUID, refs: list[str]) -> list[UUID]:
+    """The org's teams named by `refs`, each read exactly as the import reads its team column:
+    a path of names from a root ("Engineering/Platform", case-insensitive) or a team id.
+
+    Creates nothing. Raises InvalidInput naming every reference that matches no live team.
+    """
+    rows = [Row(n, "", "", None, ref.strip(), None) for n, ref in enumerate(refs, start=1)]
+    errors = RowErrors()
+    await _resolve_teams(conn, org_id, rows, False, errors)
+    if errors.count:
+        raise InvalidInput(" ".join(e["reason"] for e in errors.items))
+    return [r.team_id for r in rows if r.team_id is not None]
 
 
 async def import_people(
