@@ -32,6 +32,7 @@ async def rollup_wave(conn: asyncpg.Connection, org_id: UUID, wave_id: UUID) -> 
     wave = await conn.fetchrow(queries.WAVE_THRESHOLDS, org_id, wave_id)
     if wave is None:
         raise LookupError("no such wave")
+    await conn.execute(queries.ROLLUP_SETTINGS)
     await conn.execute(queries.DELETE_CELLS, org_id, wave_id)
     await conn.execute(queries.DELETE_GROUPS, org_id, wave_id)
     teams = await conn.fetch(queries.WAVE_TREE, org_id, wave_id)
