@@ -39,6 +39,7 @@ _OK = msgspec.json.encode(Health(status="ok"))
     summary="Liveness: the process answers",
     cache=False,
     responses={200: ResponseSpec(Health, description="The process answers")},
+    opt={"view": Health},
 )
 async def health() -> Response[bytes]:
     return Response(_OK, media_type=MediaType.JSON)

@@ -23,11 +23,10 @@ from prometheus_client import CONTENT_TYPE_LATEST, REGISTRY, generate_latest
 from prometheus_client.core import CounterMetricFamily, HistogramMetricFamily, Metric
 from prometheus_client.registry import Collector
 
-log = structlog.get_logger("candor.access")
-# What the middleware logs through: the logger bound when logging was configured (a lazy
-# proxy re-binds on every call, several microseconds per request), None when the level
-# drops access lines anyway, the proxy itself before configuration.
-_access_log: list[Any] = [log]
+# What the middleware logs access lines through, read at each request: the lazy proxy until
+# logging is configured, then the logger bound once by `configure_logging` (the proxy re-binds
+# on every call, several microseconds per request), or None when the level drops access lines.
+log: Any = structlog.get_logger("candor.access")
 
 LATENCY_BUCKETS = (0.002, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0)
 
@@ -167,7 +166,7 @@ class ObserveMiddleware:
             method = scope["method"]
             status = status_holder[0]
             _METRICS.record(method, route, status, elapsed)
-            access = _access_log[0]
+            access = log
             if access is not None:
                 access.info(
                     "request",
@@ -205,4 +204,6 @@ def configure_logging(level: str, fmt: str) -> None:
         wrapper_class=structlog.make_filtering_bound_logger(logging.getLevelName(level)),
         cache_logger_on_first_use=True,
     )
-    _access_log[0] = log.bind() if logging.getLevelName(level) <= logging.INFO else None
+    global log
+    access = structlog.get_logger("candor.access")
+    log = access.bind() if logging.getLevelName(level) <= logging.INFO else None
