@@ -106,7 +106,7 @@ async def _worker(dsn: str) -> dict[str, Any]:
         "close_s": round(elapsed, 3),
         "rollup_s": round(rollup_s[0], 3),
         "sql_s": round(sql_s, 3),
-        "python_s": round(elapsed - sql_s, 3),
+        "python_s": round(max(0.0, elapsed - sql_s), 3),
         "top_statements": [[text, round(s, 3)] for text, s in top],
         "rss_before_close_mib": round(rss_before / 1024, 1),
         "peak_rss_mib": round(_status_kib("VmHWM") / 1024, 1),

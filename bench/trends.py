@@ -27,7 +27,7 @@ granian exactly as in production:
     random department (its subtree: 50 teams, so 50 rows x 7 dimensions).
 
     uv run python bench/trends.py            # 200 vs 5,000 teams, 104 waves (~14.6 M cells)
-    uv run python bench/trends.py --quick    # 20 vs 100 teams, 104 waves (< 1 min)
+    uv run python bench/trends.py --quick    # 20 vs 80 teams, 104 waves (< 1 min)
 
 Goals: trend p99 <= 20 ms, heatmap p99 <= 50 ms at the large size, and each p99 within 1.5x of
 the small org's in the same run (trend_104 is reported beside them, see docs/benchmarks.md).
@@ -351,11 +351,11 @@ async def table_rows(dsn: str) -> dict[str, int]:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--quick", action="store_true", help="20 vs 100 teams (< 1 min)")
+    parser.add_argument("--quick", action="store_true", help="20 vs 80 teams (< 1 min)")
     parser.add_argument("--teams", type=int, help="override the large org's number of teams")
     args = parser.parse_args()
-    small_teams, large_teams, n = (20, 100, 80) if args.quick else (200, 5_000, 1_000)
-    warm = 10 if args.quick else 30
+    small_teams, large_teams, n = (20, 80, 50) if args.quick else (200, 5_000, 1_000)
+    warm = 5 if args.quick else 30
     large_teams = args.teams or large_teams
     rng = random.Random(5)
     env = {
