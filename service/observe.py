@@ -8,27 +8,27 @@ respondent or widget token can never reach a log line or a metric label.
 from __future__ import annotations
 
 import contextvars
-import os
+import logging
+import random
 import re
 import time
+from bisect import bisect_left
+from collections.abc import Iterator
 from typing import Any
 
 import structlog
 from litestar.enums import ScopeType
 from litestar.types import ASGIApp, Message, Receive, Scope, Send
-from prometheus_client import CONTENT_TYPE_LATEST, Counter, Histogram, generate_latest
+from prometheus_client import CONTENT_TYPE_LATEST, REGISTRY, generate_latest
+from prometheus_client.core import CounterMetricFamily, HistogramMetricFamily, Metric
+from prometheus_client.registry import Collector
 
-log = structlog.get_logger("candor.access")
+# What the middleware logs access lines through, read at each request: the lazy proxy until
+# logging is configured, then the logger bound once by `configure_logging` (the proxy re-binds
+# on every call, several microseconds per request), or None when the level drops access lines.
+log: Any = structlog.get_logger("candor.access")
 
-REQUESTS = Counter(
-    "candor_http_requests_total", "HTTP requests served", ["method", "route", "status"]
-)
-LATENCY = Histogram(
-    "candor_http_request_duration_seconds",
-    "HTTP request latency",
-    ["method", "route"],
-    buckets=(0.002, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5),
-)
+LATENCY_BUCKETS = (0.002, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0)
 
 DEFAULT_CSP = (
     "default-src 'none'; style-src 'self'; img-src 'self' data:; form-action 'self'; "
@@ -52,34 +52,68 @@ _SCHEMA_CSP = (b"content-security-policy", SCHEMA_CSP.encode())
 _REQUEST_ID_VAR = contextvars.ContextVar[str | None]("structlog_request_id", default=None)
 
 
-class _Children:
-    """labels() resolves a child through a lock and a dict each call; keep our own map."""
+class _RequestMetrics(Collector):
+    """Request counts and latency histograms, exported when Prometheus scrapes.
+
+    prometheus_client's Counter and Histogram take a lock and resolve their label child on
+    every update; here a request only bumps plain ints in dicts (requests are handled on the
+    worker's one event-loop thread), and the families are built at scrape time. The exported
+    names, labels and buckets are those of a Counter `candor_http_requests_total`
+    {method, route, status} and a Histogram `candor_http_request_duration_seconds`
+    {method, route}.
+    """
 
     def __init__(self) -> None:
-        self.counters: dict[tuple[str, str, int], Any] = {}
-        self.histograms: dict[tuple[str, str], Any] = {}
+        self.counts: dict[tuple[str, str, int], int] = {}
+        # per (method, route): one count per bucket (the last one is +Inf), then the sum
+        self.latency: dict[tuple[str, str], list[float]] = {}
 
     def record(self, method: str, route: str, status: int, elapsed: float) -> None:
         key = (method, route, status)
-        counter = self.counters.get(key)
-        if counter is None:
-            counter = self.counters[key] = REQUESTS.labels(method, route, str(status))
-        counter.inc()
+        self.counts[key] = self.counts.get(key, 0) + 1
         hkey = (method, route)
-        histogram = self.histograms.get(hkey)
-        if histogram is None:
-            histogram = self.histograms[hkey] = LATENCY.labels(method, route)
-        histogram.observe(elapsed)
+        hist = self.latency.get(hkey)
+        if hist is None:
+            hist = self.latency[hkey] = [0.0] * (len(LATENCY_BUCKETS) + 2)
+        hist[bisect_left(LATENCY_BUCKETS, elapsed)] += 1
+        hist[-1] += elapsed
+
+    def collect(self) -> Iterator[Metric]:
+        requests = CounterMetricFamily(
+            "candor_http_requests", "HTTP requests served", labels=["method", "route", "status"]
+        )
+        for (method, route, status), count in list(self.counts.items()):
+            requests.add_metric([method, route, str(status)], count)
+        latency = HistogramMetricFamily(
+            "candor_http_request_duration_seconds",
+            "HTTP request latency",
+            labels=["method", "route"],
+        )
+        bounds = [*(repr(float(b)) for b in LATENCY_BUCKETS), "+Inf"]
+        for (method, route), hist in list(self.latency.items()):
+            cumulative: list[tuple[str, float]] = []
+            running = 0.0
+            for bound, in_bucket in zip(bounds, hist[:-1], strict=True):
+                running += in_bucket
+                cumulative.append((bound, running))
+            latency.add_metric([method, route], cumulative, sum_value=hist[-1])
+        yield requests
+        yield latency
 
 
-_METRICS = _Children()
+_METRICS = _RequestMetrics()
+REGISTRY.register(_METRICS)
 
 
-def _route_of(scope: Scope) -> str:
-    template = scope.get("path_template")
-    if template:
-        return str(template)
-    return "unmatched"
+_OUR_HEADERS = frozenset(name for name, _ in [*_BASE_HEADERS, _DEFAULT_CSP])
+# The common case, no header of ours set by the handler: append these in one go.
+_ALL_DEFAULT = [*_BASE_HEADERS, _DEFAULT_CSP]
+_ALL_SCHEMA = [*_BASE_HEADERS, _SCHEMA_CSP]
+
+
+def _new_request_id() -> bytes:
+    # A correlation id, not a secret: 64 random bits without a system call per request.
+    return b"%016x" % random.getrandbits(64)
 
 
 class ObserveMiddleware:
@@ -96,7 +130,7 @@ class ObserveMiddleware:
                 request_id = value
                 break
         if not request_id:
-            request_id = os.urandom(8).hex().encode()
+            request_id = _new_request_id()
         rid = request_id.decode()
         scope.setdefault("state", {})["request_id"] = rid
         # Every log line written while handling this request carries its id (structlog's
@@ -104,18 +138,21 @@ class ObserveMiddleware:
         token = _REQUEST_ID_VAR.set(rid)
         status_holder = [500]
         start = time.perf_counter()
-        csp = _SCHEMA_CSP if scope["path"].startswith("/schema") else _DEFAULT_CSP
+        schema = scope["path"].startswith("/schema")
 
         async def send_wrapper(message: Message) -> None:
             if message["type"] == "http.response.start":
                 status_holder[0] = message["status"]
-                headers: list[tuple[bytes, bytes]] = list(message.get("headers", []))
+                headers: list[tuple[bytes, bytes]] = list(message.get("headers") or ())
                 present = {name.lower() for name, _ in headers}
-                for name, value in _BASE_HEADERS:
-                    if name not in present:
-                        headers.append((name, value))
-                if b"content-security-policy" not in present:
-                    headers.append(csp)
+                if present.isdisjoint(_OUR_HEADERS):
+                    headers += _ALL_SCHEMA if schema else _ALL_DEFAULT
+                else:
+                    for name, value in _BASE_HEADERS:
+                        if name not in present:
+                            headers.append((name, value))
+                    if b"content-security-policy" not in present:
+                        headers.append(_SCHEMA_CSP if schema else _DEFAULT_CSP)
                 headers.append((b"x-request-id", request_id))
                 message["headers"] = headers
             await send(message)
@@ -124,13 +161,20 @@ class ObserveMiddleware:
             await self.app(scope, receive, send_wrapper)
         finally:
             elapsed = time.perf_counter() - start
-            route = _route_of(scope)
+            template = scope.get("path_template")
+            route = str(template) if template else "unmatched"
             method = scope["method"]
             status = status_holder[0]
             _METRICS.record(method, route, status, elapsed)
-            log.info(
-                "request", method=method, route=route, status=status, ms=round(elapsed * 1000, 2)
-            )
+            access = log
+            if access is not None:
+                access.info(
+                    "request",
+                    method=method,
+                    route=route,
+                    status=status,
+                    ms=round(elapsed * 1000, 2),
+                )
             _REQUEST_ID_VAR.reset(token)
 
 
@@ -140,8 +184,6 @@ def metrics_body() -> tuple[bytes, str]:
 
 def configure_logging(level: str, fmt: str) -> None:
     """structlog to stdout: JSON lines in production, readable lines in dev."""
-    import logging
-
     renderer: Any = (
         structlog.processors.JSONRenderer()
         if fmt == "json"
@@ -162,3 +204,6 @@ def configure_logging(level: str, fmt: str) -> None:
         wrapper_class=structlog.make_filtering_bound_logger(logging.getLevelName(level)),
         cache_logger_on_first_use=True,
     )
+    global log
+    access = structlog.get_logger("candor.access")
+    log = access.bind() if logging.getLevelName(level) <= logging.INFO else None

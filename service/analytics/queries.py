@@ -22,6 +22,14 @@ WAVE_TREE = """
 SELECT team_id, parent_id FROM wave_teams WHERE org_id = $1 AND wave_id = $2
 """
 
+# For the closing transaction only (reset at its end): the CELLS aggregates over every answer
+# of the wave (about 700,000 rows at 100,000 people) fit in memory instead of spilling to disk,
+# and the statement's cost estimate (made before the fresh responses have statistics) cannot
+# start a JIT compile that costs more than it saves.
+ROLLUP_SETTINGS = """
+SELECT set_config('work_mem', '64MB', true), set_config('jit', 'off', true)
+"""
+
 WAVE_PLAN = """
 SELECT team_id, scope, atoms, name, invited, pooled FROM wave_plan
 WHERE org_id = $1 AND wave_id = $2
@@ -83,31 +91,34 @@ GROUP BY m.team_id, m.scope, p.name, p.pooled
 
 # Per item and per dimension: answers are aggregated per team first, then summed per key over
 # its member teams. The wave's pooled spread of each measure (over every respondent; $6 the
-# fewest respondents it takes) is stored on every row of that measure.
+# fewest respondents it takes) is stored on every row of that measure. Each answer is read with
+# `answers -> key` for the wave's few items (no jsonb_each and no join per response), and the
+# CTEs are MATERIALIZED so the plan does not rest on row estimates for responses written
+# moments ago in this transaction.
 CELLS = """
-WITH member AS (
+WITH member AS MATERIALIZED (
     SELECT * FROM unnest($3::uuid[], $4::text[], $5::uuid[]) AS m (team_id, scope, atom)
 ),
-wave_items AS (
+wave_items AS MATERIALIZED (
     SELECT i.key, i.dimension, i.scale_min, i.scale_max, i.reverse
     FROM waves w JOIN items i ON i.org_id = w.org_id AND i.key = ANY (w.item_keys)
     WHERE w.org_id = $1 AND w.id = $2
 ),
-raw AS (
-    SELECT r.id AS rid, r.team_id, wi.key, wi.dimension, wi.scale_min, wi.scale_max,
-           wi.reverse, (a.value)::numeric AS v
-    FROM responses r
-    CROSS JOIN LATERAL jsonb_each(r.answers) a
-    JOIN wave_items wi ON wi.key = a.key
-    WHERE r.org_id = $1 AND r.wave_id = $2 AND jsonb_typeof(a.value) = 'number'
-),
-ans AS (
+ans AS MATERIALIZED (
     SELECT rid, team_id, key, dimension, scale_min, scale_max,
            (CASE WHEN reverse THEN scale_min + scale_max - v ELSE v END)::int AS x
-    FROM raw
+    FROM (
+        -- CASE, so a value that is not a number is never cast (a NULL is left out below).
+        SELECT r.id AS rid, r.team_id, wi.key, wi.dimension, wi.scale_min, wi.scale_max,
+               wi.reverse,
+               CASE WHEN jsonb_typeof(r.answers -> wi.key) = 'number'
+                    THEN (r.answers -> wi.key)::numeric END AS v
+        FROM responses r CROSS JOIN wave_items wi
+        WHERE r.org_id = $1 AND r.wave_id = $2
+    ) raw
     WHERE v BETWEEN scale_min AND scale_max AND v = trunc(v)
 ),
-item_team AS (
+item_team AS MATERIALIZED (
     SELECT team_id, key, scale_min, scale_max, x, count(*) AS c
     FROM ans GROUP BY team_id, key, scale_min, scale_max, x
 ),
@@ -130,7 +141,6 @@ item_cells AS (
            sum(100.0 * (x - scale_min) / (scale_max - scale_min) * c)::float8 AS sum100,
            sum((100.0 * (x - scale_min) / (scale_max - scale_min)) ^ 2 * c)::float8 AS sumsq100,
            coalesce(sum(c) FILTER (WHERE x >= scale_max - 1), 0)::int AS favourable,
-           -- One count per scale point (a scale has at most 11), cut to this item's length.
            (ARRAY[
            coalesce(sum(c) FILTER (WHERE x - scale_min = 0), 0)::int,
            coalesce(sum(c) FILTER (WHERE x - scale_min = 1), 0)::int,
@@ -148,14 +158,14 @@ item_cells AS (
     FROM item_rows GROUP BY team_id, scope, key, scale_min, scale_max
 ),
 resp_dim AS (
-    SELECT rid, team_id, dimension,
-           avg(x)::float8 AS raw,
-           avg(100.0 * (x - scale_min) / (scale_max - scale_min))::float8 AS s100,
-           avg(100.0 * (scale_max - 1 - scale_min) / (scale_max - scale_min))::float8 AS cut,
+    SELECT team_id, dimension,
+           avg(x::float8) AS raw,
+           avg(100.0::float8 * (x - scale_min) / (scale_max - scale_min)) AS s100,
+           avg(100.0::float8 * (scale_max - 1 - scale_min) / (scale_max - scale_min)) AS cut,
            min(scale_min) AS smin, max(scale_max) AS smax
     FROM ans GROUP BY rid, team_id, dimension
 ),
-dim_team AS (
+dim_team AS MATERIALIZED (
     SELECT team_id, dimension, least(width_bucket(s100, 0, 100, 5), 5) AS bin,
            count(*) AS c, sum(raw) AS s_raw, sum(raw * raw) AS ss_raw,
            sum(s100) AS s100, sum(s100 * s100) AS ss100,

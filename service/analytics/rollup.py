@@ -35,6 +35,7 @@ async def rollup_wave(conn: asyncpg.Connection, org_id: UUID, wave_id: UUID) -> 
     wave = await conn.fetchrow(queries.WAVE_THRESHOLDS, org_id, wave_id)
     if wave is None:
         raise LookupError("no such wave")
+    await conn.execute(queries.ROLLUP_SETTINGS)
     await conn.execute(queries.DELETE_CELLS, org_id, wave_id)
     await conn.execute(queries.DELETE_GROUPS, org_id, wave_id)
     plan = await wave_plan(conn, org_id, wave_id, k=wave["k"])
