@@ -79,11 +79,13 @@ async def resolve_org(conn: asyncpg.Connection, ref: str) -> asyncpg.Record:
 
 
 def cmd_org_create(args: argparse.Namespace, settings: Any) -> None:
-    from .orgs import create_org
+    from .orgs import create_org, org_name
     from .surveys.pulses import install_builtin_items
 
-    if not 1 <= len(args.name.strip()) <= 200:
-        raise CliError("an org name has 1 to 200 characters")
+    try:
+        org_name(args.name)  # 1 to 200 visible characters, no control characters
+    except ValueError as exc:
+        raise CliError(str(exc)) from None
 
     async def go(conn: asyncpg.Connection) -> tuple[UUID, str]:
         async with conn.transaction():

@@ -154,7 +154,8 @@ def load_settings(env: dict[str, str] | None = None, *, require_secret: bool = T
             raise SettingsError("SECRET_KEY is not set (use at least 32 random characters)")
         # A throwaway key that nothing keeps; `candor dev` persists one in the data folder.
         secret = secrets.token_urlsafe(32)
-    _check_secret(secret, environment)
+    if require_secret:  # a command that signs nothing does not judge a key it never uses
+        _check_secret(secret, environment)
     public = env.get("PUBLIC_BASE_URL", "").strip() or "http://127.0.0.1:8000"
     _check_url("PUBLIC_BASE_URL", public)
     log_format_default = "json" if environment == "production" else "console"

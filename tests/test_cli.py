@@ -9,6 +9,7 @@ from __future__ import annotations
 import asyncio
 import json
 import os
+import secrets
 import subprocess
 import sys
 from importlib.metadata import version
@@ -22,7 +23,7 @@ from tests.conftest import ROOT, Org, make_org
 from tests.factories import make_people, make_team_tree
 
 UNSET = ("DATABASE_URL", "REDIS_URL", "SECRET_KEY", "CANDOR_ENV", "CANDOR_DATA_DIR", "SMTP_URL")
-SECRET = "s" * 40
+SECRET = secrets.token_urlsafe(32)  # production refuses a low-variety key
 
 
 def candor(*args: str, data_dir: Path, **env: str) -> subprocess.CompletedProcess[str]:

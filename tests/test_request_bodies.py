@@ -94,6 +94,10 @@ async def test_deeply_nested_json_is_a_400_after_authentication_and_never_logged
                     assert anonymous.status_code == 401, what
                     assert anonymous.headers["content-type"].startswith("application/problem+json")
                     assert "Bearer" in anonymous.headers["www-authenticate"]
+                elif path.startswith("/console") and anonymous.status_code == 303:
+                    # A console form without a session goes to sign in; its body is never read.
+                    assert anonymous.headers["location"].startswith("/console/sign-in"), what
+                    continue
                 else:
                     assert 400 <= anonymous.status_code < 500, what
                 r = await c.request(
