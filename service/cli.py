@@ -42,8 +42,34 @@ def cmd_org_create(args: argparse.Namespace, settings: Settings) -> None:
     print(f"admin API key (shown once, store it now): {key}")
 
 
+def cmd_org_floors(args: argparse.Namespace, settings: Settings) -> None:
+    """Show or change an org's anonymity floors (audited as the CLI)."""
+    from .audit import Actor
+    from .orgs import find_org, set_floors
+
+    async def go(conn: Any) -> tuple[str, Any, Any]:
+        try:
+            org_id, name = await find_org(conn, args.org)
+            before, after = await set_floors(
+                conn, org_id, args.k, args.comment_k, Actor.cli(org_id)
+            )
+        except (LookupError, ValueError) as exc:
+            raise CliError(str(exc)) from None
+        return f"{name!r} ({org_id})", before, after
+
+    org, before, after = with_db(settings, go)
+    if before == after:
+        print(f"floors of {org}: k {after.k}, comment_k {after.comment_k} (unchanged)")
+    else:
+        print(
+            f"floors of {org} changed: k {before.k} -> {after.k}, "
+            f"comment_k {before.comment_k} -> {after.comment_k}; waves already open keep theirs"
+        )
+
+
 def cmd_key_create(args: argparse.Namespace, settings: Settings) -> None:
-    from .auth import create_key
+    from .admin import issue_key
+    from .audit import Actor
 
     async def go(conn: Any) -> tuple[UUID, str]:
         org = await conn.fetchval("SELECT id FROM orgs WHERE id = $1", args.org)
@@ -57,7 +83,8 @@ def cmd_key_create(args: argparse.Namespace, settings: Settings) -> None:
         )
         if found != len(set(teams)):
             raise CliError("some --team ids are not teams of this org")
-        return await create_key(conn, org, args.name, args.role, teams)
+        async with conn.transaction():
+            return await issue_key(conn, Actor.cli(org), args.name, args.role, teams)
 
     key_id, key = with_db(settings, go)
     print(f"{args.role} key {key_id} created (shown once, store it now): {key}")
@@ -120,6 +147,13 @@ def build_parser() -> argparse.ArgumentParser:
     oc = org.add_parser("create", help="create an org and print its first admin key")
     oc.add_argument("name")
     oc.set_defaults(fn=cmd_org_create)
+    of = org.add_parser("floors", help="show or change an org's anonymity floors (k, comment_k)")
+    of.add_argument("org", help="the org's id or exact name")
+    of.add_argument("--k", type=int, help="lowest k of any pulse (3 or more; default 5)")
+    of.add_argument(
+        "--comment-k", type=int, help="lowest comment_k (at least the k floor; default 10)"
+    )
+    of.set_defaults(fn=cmd_org_floors)
 
     key = sub.add_parser("key", help="API keys").add_subparsers(dest="key_command", required=True)
     kc = key.add_parser("create", help="create an API key and print it once")

@@ -6,10 +6,7 @@ formats carry the same numbers and hide the same cells.
 
 from __future__ import annotations
 
-import csv
-import io
-from collections.abc import Iterable
-
+from ..csvfile import render_csv
 from ..guard import Cell
 from .heatmap import Heatmap
 from .trends import TeamTrend
@@ -30,16 +27,6 @@ _CELL_COLUMNS = [
 ]
 
 
-def _safe(value: object) -> str:
-    """Spreadsheet-safe text: a leading = + - @ would be run as a formula by Excel and friends."""
-    if value is None:
-        return ""
-    text = str(value)
-    if text and text[0] in "=+-@\t\r":
-        return "'" + text
-    return text
-
-
 def _cell(c: Cell) -> list[object]:
     def ends(i: object) -> list[object]:
         return [getattr(i, "low", None), getattr(i, "high", None)]
@@ -55,21 +42,6 @@ def _cell(c: Cell) -> list[object]:
         c.favourable_pct,
         *ends(c.favourable_ci),
     ]
-
-
-def _render(header: list[str], rows: Iterable[list[object]]) -> bytes:
-    buf = io.StringIO()
-    writer = csv.writer(buf, lineterminator="\r\n")
-    writer.writerow(header)
-    for row in rows:
-        # Numbers are written as they are; only text goes through the formula guard.
-        writer.writerow(
-            [
-                v if isinstance(v, (int, float)) and not isinstance(v, bool) else _safe(v)
-                for v in row
-            ]
-        )
-    return buf.getvalue().encode("utf-8")
 
 
 def trend_csv(trend: TeamTrend) -> bytes:
@@ -95,7 +67,7 @@ def trend_csv(trend: TeamTrend) -> bytes:
                     p.change,
                 ]
             )
-    return _render(header, rows)
+    return render_csv(header, rows)
 
 
 def heatmap_csv(heatmap: Heatmap) -> bytes:
@@ -117,4 +89,4 @@ def heatmap_csv(heatmap: Heatmap) -> bytes:
                     r.participation.band,
                 ]
             )
-    return _render(header, rows)
+    return render_csv(header, rows)
