@@ -13,14 +13,14 @@ import io
 import re
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from typing import Any
+from typing import Any, get_args
 from uuid import UUID
 
 import asyncpg
 import pytest
 
 from service.analytics.rollup import rollup_wave
-from service.audit import ACTIONS, Actor, known_actions, record
+from service.audit import ACTIONS, Action, Actor, ObjectKind, record
 from service.orgs import DEFAULT_FLOORS, set_floors
 from service.settings import Settings
 from service.surveys.respond import token_for
@@ -200,6 +200,11 @@ def test_no_statement_of_the_service_updates_or_deletes_the_log() -> None:
     assert found == []
 
 
+def test_the_admin_guide_lists_every_action() -> None:
+    guide = (ROOT / "docs" / "admin-api.md").read_text(encoding="utf-8")
+    assert [a for a in ACTIONS if f"`{a}`" not in guide] == []
+
+
 # --- every change, in its own transaction ------------------------------------------------------
 
 
@@ -280,7 +285,8 @@ async def test_every_kind_of_change_is_logged_with_who_made_it(
 
     rows = await pool.fetch("SELECT * FROM audit_log WHERE org_id = $1 ORDER BY seq", org.id)
     logged = [(r["action"], r["actor_kind"]) for r in rows]
-    assert set(a for a, _ in logged) == set(known_actions())
+    assert {a for a, _ in logged} == set(ACTIONS) == set(get_args(Action))
+    assert set(ACTIONS.values()) == set(get_args(ObjectKind))
     counts = {a: sum(1 for x, _ in logged if x == a) for a in ACTIONS}
     assert counts["key.revoke"] == 1
     assert counts["people.import"] == 1  # the dry run wrote nothing, so logged nothing
