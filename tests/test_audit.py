@@ -10,7 +10,10 @@ from __future__ import annotations
 
 import csv
 import io
+import os
 import re
+import subprocess
+import sys
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any, get_args
@@ -30,6 +33,24 @@ from tests.console_kit import signed_in
 from tests.factories import make_leader_headers, make_team_tree
 
 AUDIT = "/api/v1/audit"
+
+
+def _cli(settings: Settings, *args: str) -> subprocess.CompletedProcess[str]:
+    env = {
+        **os.environ,
+        "DATABASE_URL": settings.database_url or "",
+        "CANDOR_ENV": "test",
+        "SECRET_KEY": settings.secret_key,
+    }
+    return subprocess.run(
+        [sys.executable, "-m", "service.cli", *args],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
 
 
 def _key(body: dict[str, Any]) -> tuple[str, dict[str, str]]:
@@ -316,6 +337,29 @@ async def test_every_kind_of_change_is_logged_with_who_made_it(
     focus = next(r for r in rows if r["action"] == "team.focus")
     assert (focus["actor_id"], focus["object_id"]) == (UUID(lead), UUID(eng))
     assert "Ask first" not in await _dump(pool) and "lead@x.test" not in await _dump(pool)
+
+
+async def test_the_operators_cli_is_logged_as_the_cli(
+    pool: asyncpg.Pool, settings: Settings
+) -> None:
+    made = _cli(settings, "org", "create", "Operated")
+    assert made.returncode == 0, made.stderr
+    org_id = await pool.fetchval("SELECT id FROM orgs WHERE name = 'Operated'")
+    keyed = _cli(settings, "key", "create", "--org", str(org_id), "--name", "ops")
+    assert keyed.returncode == 0, keyed.stderr
+    rows = await pool.fetch("SELECT * FROM audit_log WHERE org_id = $1 ORDER BY seq", org_id)
+    assert [(r["action"], r["actor_kind"], r["actor_id"]) for r in rows] == [
+        ("org.create", "cli", None),
+        ("key.create", "cli", None),
+        ("key.create", "cli", None),
+    ]
+    assert rows[0]["details"] == {"name": "Operated", "floor_k": 5, "floor_comment_k": 10}
+    assert rows[2]["details"] == {"role": "admin", "scope_team_ids": []}
+    assert str(rows[2]["object_id"]) in keyed.stdout
+    # A refused command writes nothing.
+    refused = _cli(settings, "key", "create", "--org", str(org_id), "--role", "leader")
+    assert refused.returncode == 1
+    assert await pool.fetchval("SELECT count(*) FROM audit_log WHERE org_id = $1", org_id) == 3
 
 
 async def test_a_change_whose_entry_cannot_be_written_does_not_happen(
