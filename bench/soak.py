@@ -47,14 +47,17 @@ async def seed(base: str, dsn: str, people: int) -> dict[str, Any]:
 
     from service.db import connect
     from service.migrate import migrate
-    from service.orgs import create_org
+    from service.orgs import Floors, create_org
     from service.surveys.pulses.bank import install_builtin_items
     from service.surveys.respond import token_for
 
     conn = await connect(dsn)
     await migrate(conn)
     async with conn.transaction():
-        _, key = await create_org(conn, "Soak Co", setup=[install_builtin_items])
+        # The pulse below asks small groups (k 3), which the operator allows with the lowest floors.
+        _, key = await create_org(
+            conn, "Soak Co", setup=[install_builtin_items], floors=Floors(3, 3)
+        )
     admin = {"Authorization": f"Bearer {key}"}
     async with httpx.AsyncClient(base_url=base, headers=admin, timeout=60) as c:
         root = (await c.post("/api/v1/teams", json={"name": "Company"})).json()["id"]

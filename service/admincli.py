@@ -34,6 +34,13 @@ def add_commands(sub: Any) -> None:
     ol = org.add_parser("list", help="list orgs with their numbers of people, teams and keys")
     ol.add_argument("--json", action="store_true", help="one JSON array instead of a table")
     ol.set_defaults(fn=cmd_org_list)
+    of = org.add_parser("floors", help="show or change an org's anonymity floors (k, comment_k)")
+    of.add_argument("org", help="the org's id or exact name")
+    of.add_argument("--k", type=int, help="lowest k of any pulse (3 or more; default 5)")
+    of.add_argument(
+        "--comment-k", type=int, help="lowest comment_k (at least the k floor; default 10)"
+    )
+    of.set_defaults(fn=cmd_org_floors)
 
     key = sub.add_parser("key", help="API keys").add_subparsers(dest="key_command", required=True)
     org_help = "the org's id or its exact name"
@@ -96,6 +103,32 @@ def cmd_org_create(args: argparse.Namespace, settings: Any) -> None:
     print(f"admin API key (shown once, store it now): {key}")
 
 
+def cmd_org_floors(args: argparse.Namespace, settings: Any) -> None:
+    """Show or change an org's anonymity floors (audited as the CLI)."""
+    from .audit import Actor
+    from .orgs import set_floors
+
+    async def go(conn: asyncpg.Connection) -> tuple[str, Any, Any]:
+        org = await resolve_org(conn, args.org)
+        org_id, name = org["id"], org["name"]
+        try:
+            before, after = await set_floors(
+                conn, org_id, args.k, args.comment_k, Actor.cli(org_id)
+            )
+        except ValueError as exc:
+            raise CliError(str(exc)) from None
+        return f"{name!r} ({org_id})", before, after
+
+    org, before, after = with_db(settings, go)
+    if before == after:
+        print(f"floors of {org}: k {after.k}, comment_k {after.comment_k} (unchanged)")
+    else:
+        print(
+            f"floors of {org} changed: k {before.k} -> {after.k}, "
+            f"comment_k {before.comment_k} -> {after.comment_k}; waves already open keep theirs"
+        )
+
+
 def cmd_org_list(args: argparse.Namespace, settings: Any) -> None:
     async def go(conn: asyncpg.Connection) -> list[asyncpg.Record]:
         return await conn.fetch(queries.CLI_ORGS)
@@ -117,7 +150,8 @@ def cmd_org_list(args: argparse.Namespace, settings: Any) -> None:
 
 
 def cmd_key_create(args: argparse.Namespace, settings: Any) -> None:
-    from .auth import create_key
+    from .admin import issue_key
+    from .audit import Actor
     from .errors import InvalidInput
     from .surveys.directory import find_teams
 
@@ -135,7 +169,10 @@ def cmd_key_create(args: argparse.Namespace, settings: Any) -> None:
             teams = await find_teams(conn, org["id"], refs)
         except InvalidInput as exc:
             raise CliError(f"--team: {exc.detail}") from None
-        return await create_key(conn, org["id"], args.name, args.role, list(dict.fromkeys(teams)))
+        async with conn.transaction():
+            return await issue_key(
+                conn, Actor.cli(org["id"]), args.name, args.role, list(dict.fromkeys(teams))
+            )
 
     key_id, key = with_db(settings, go)
     print(f"{args.role} key {key_id} created (shown once, store it now): {key}")
@@ -169,14 +206,20 @@ def cmd_key_list(args: argparse.Namespace, settings: Any) -> None:
 
 
 def cmd_key_revoke(args: argparse.Namespace, settings: Any) -> None:
-    async def go(conn: asyncpg.Connection) -> tuple[asyncpg.Record, datetime | None]:
+    async def go(conn: asyncpg.Connection) -> tuple[asyncpg.Record, bool]:
+        from .admin import revoke_key
+        from .audit import Actor
+
         org = await resolve_org(conn, args.org)
         key = await _find_key(conn, org["id"], args.key.strip())
-        return key, await conn.fetchval(queries.CLI_REVOKE_KEY, org["id"], key["id"])
+        if key["revoked_at"] is not None:
+            return key, False
+        await revoke_key(conn, Actor.cli(org["id"]), key["id"])
+        return key, True
 
     key, revoked_now = with_db(settings, go)
     what = f"{key['role']} key {key['name']!r} ({key['prefix']}, id {key['id']})"
-    if revoked_now is None:
+    if not revoked_now:
         print(f"{what} was already revoked on {_when(key['revoked_at'])} UTC")
     else:
         print(f"revoked {what}")

@@ -22,7 +22,7 @@ from litestar.openapi.spec import Components, SecurityScheme
 from litestar.template.config import TemplateConfig
 from redis.asyncio import ConnectionPool
 
-from . import admin, health, landing
+from . import admin, audit_routes, health, landing
 from .analytics import routes as analytics_routes
 from .analytics import widgets as analytics_widgets
 from .analytics.widgets.tokencache import TokenCache
@@ -64,7 +64,7 @@ def redis_client(url: str, queue_name: str) -> ArqRedis:
 
 
 def _routes(settings: Settings) -> list[Any]:
-    routes: list[Any] = [*landing.ROUTES, *health.ROUTES, *admin.ROUTES]
+    routes: list[Any] = [*landing.ROUTES, *health.ROUTES, *admin.ROUTES, *audit_routes.ROUTES]
     routes += directory_routes.TEAMS + directory_routes.PEOPLE + directory_routes.IMPORT
     routes += leader_routes.LEADERS
     routes += pulse_routes.ITEMS + pulse_routes.PULSES

@@ -7,11 +7,35 @@ Slices keep theirs in their own `queries.py`; nothing else in service/ holds SQL
 # --- orgs and API keys -----------------------------------------------------------------------
 
 INSERT_ORG = """
-INSERT INTO orgs (name) VALUES ($1) RETURNING id
+INSERT INTO orgs (name, floor_k, floor_comment_k) VALUES ($1, $2, $3) RETURNING id
 """
 
 ORG = """
-SELECT id, name, created_at FROM orgs WHERE id = $1
+SELECT id, name, created_at, floor_k, floor_comment_k FROM orgs WHERE id = $1
+"""
+
+# --- floors (the operator's, through the CLI) ------------------------------------------------
+
+ORG_FLOORS = """
+SELECT floor_k, floor_comment_k FROM orgs WHERE id = $1
+"""
+
+# Locks the org row, so two operators' changes do not interleave their audit entries.
+ORG_FLOORS_FOR_UPDATE = """
+SELECT floor_k, floor_comment_k FROM orgs WHERE id = $1 FOR UPDATE
+"""
+
+SET_ORG_FLOORS = """
+UPDATE orgs SET floor_k = $2, floor_comment_k = $3 WHERE id = $1
+"""
+
+# `candor org floors ORG`: ORG is an id or an exact name (names need not be unique).
+ORGS_BY_NAME = """
+SELECT id, name FROM orgs WHERE name = $1 ORDER BY created_at, id LIMIT 5
+"""
+
+ORG_NAME = """
+SELECT name FROM orgs WHERE id = $1
 """
 
 INSERT_KEY = """
@@ -34,6 +58,11 @@ FROM api_keys WHERE org_id = $1 ORDER BY created_at, id
 REVOKE_KEY = """
 UPDATE api_keys SET revoked_at = coalesce(revoked_at, now())
 WHERE org_id = $1 AND id = $2 RETURNING true
+"""
+
+# Whether the key exists (a row) and is still live (true), locked until the revoke commits.
+KEY_LIVE_FOR_UPDATE = """
+SELECT revoked_at IS NULL AS live FROM api_keys WHERE org_id = $1 AND id = $2 FOR UPDATE
 """
 
 COUNT_TEAMS_OF_ORG = """
@@ -83,10 +112,33 @@ SELECT id, name, prefix, role, scope_team_ids, created_at, revoked_at
 FROM api_keys WHERE org_id = $1 AND starts_with(prefix, $2) ORDER BY id
 """
 
-CLI_REVOKE_KEY = """
-UPDATE api_keys SET revoked_at = now()
-WHERE org_id = $1 AND id = $2 AND revoked_at IS NULL
-RETURNING revoked_at
+# --- the audit log (service/audit.py); append-only: no statement updates or deletes it -------
+
+INSERT_AUDIT = """
+INSERT INTO audit_log (org_id, actor_kind, actor_id, action, object_kind, object_id, details)
+VALUES ($1, $2, $3, $4, $5, $6, $7)
+"""
+
+# $2..$8: since (inclusive), until (exclusive), actor kind, actor id, action, object kind, id.
+AUDIT_PAGE = """
+SELECT id, at, actor_kind, actor_id, action, object_kind, object_id, details
+FROM audit_log
+WHERE org_id = $1
+  AND ($2::timestamptz IS NULL OR at >= $2) AND ($3::timestamptz IS NULL OR at < $3)
+  AND ($4::text IS NULL OR actor_kind = $4) AND ($5::uuid IS NULL OR actor_id = $5)
+  AND ($6::text IS NULL OR action = $6)
+  AND ($7::text IS NULL OR object_kind = $7) AND ($8::uuid IS NULL OR object_id = $8)
+ORDER BY at DESC, seq DESC
+LIMIT $9 OFFSET $10
+"""
+
+AUDIT_COUNT = """
+SELECT count(*) FROM audit_log
+WHERE org_id = $1
+  AND ($2::timestamptz IS NULL OR at >= $2) AND ($3::timestamptz IS NULL OR at < $3)
+  AND ($4::text IS NULL OR actor_kind = $4) AND ($5::uuid IS NULL OR actor_id = $5)
+  AND ($6::text IS NULL OR action = $6)
+  AND ($7::text IS NULL OR object_kind = $7) AND ($8::uuid IS NULL OR object_id = $8)
 """
 
 # --- scopes ----------------------------------------------------------------------------------

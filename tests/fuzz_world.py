@@ -31,6 +31,7 @@ from uuid import UUID
 import asyncpg
 
 from service.analytics.rollup import rollup_wave
+from service.audit import Actor
 from service.auth import create_key
 from service.embedded import free_port
 from service.migrate import migrate
@@ -136,7 +137,9 @@ async def _teams(conn: asyncpg.Connection, org_id: UUID, spec: dict[str, Any]) -
 
     async def build(level: dict[str, Any], parent: UUID | None) -> None:
         for name, sub in level.items():
-            team = await create_team(conn, org_id, TeamIn(name=name, parent_id=parent))
+            team = await create_team(
+                conn, org_id, TeamIn(name=name, parent_id=parent), actor=Actor.cli(org_id)
+            )
             ids[name] = team.id
             await build(sub, team.id)
 
@@ -154,7 +157,10 @@ async def _people(
         email = f"{who.lower()}.{i}.{secrets.token_hex(3)}@{domain}"
         name = f"{who} Person{i}"
         person = await create_person(
-            conn, org_id, PersonIn(email=email, display_name=name, team_id=team_id)
+            conn,
+            org_id,
+            PersonIn(email=email, display_name=name, team_id=team_id),
+            actor=Actor.cli(org_id),
         )
         ids.append(person.id)
         emails.append(email)

@@ -12,6 +12,7 @@ from typing import Any
 import msgspec
 import pytest
 
+from service.audit import Actor
 from service.surveys.directory import importer, people_csv
 from service.surveys.directory.models import ImportReport
 from tests.conftest import ROOT, Org
@@ -373,7 +374,11 @@ async def test_progress_is_reported_while_checking_and_writing(org: Org, pool: A
     body = "email,display_name\n" + "".join(f"p{i}@example.com,P {i}\n" for i in range(5000))
     async with pool.acquire() as conn:
         await importer.import_people(
-            conn, org.id, body.encode(), progress=lambda *a: seen.append(a)
+            conn,
+            org.id,
+            body.encode(),
+            progress=lambda *a: seen.append(a),
+            actor=Actor.cli(org.id),
         )
     stages = [s for s, _, _ in seen]
     assert stages.index("writing") > stages.index("checking")

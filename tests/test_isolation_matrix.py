@@ -119,6 +119,8 @@ ROUTES: dict[tuple[str, str], Route] = {
         ADMIN, body=lambda t: {"name": "intruder", "role": "leader", "scope_team_ids": [t.team]}
     ),
     ("DELETE", "/api/v1/keys/{key_id:uuid}"): Route(ADMIN),
+    ("GET", "/api/v1/audit"): Route(ADMIN),
+    ("GET", "/api/v1/audit.csv"): Route(ADMIN),
     ("GET", "/api/v1/teams"): Route(LEADER),
     ("POST", "/api/v1/teams"): Route(ADMIN, body=lambda t: {"name": "x", "parent_id": t.team}),
     ("GET", "/api/v1/teams/tree"): Route(LEADER),

@@ -6,11 +6,7 @@ formats carry the same numbers and hide the same cells.
 
 from __future__ import annotations
 
-import csv
-import io
-import re
-from collections.abc import Iterable
-
+from ..csvfile import render_csv
 from ..guard import Cell
 from .heatmap import Heatmap
 from .trends import TeamTrend
@@ -31,20 +27,6 @@ _CELL_COLUMNS = [
 ]
 
 
-# Where a spreadsheet may start a new cell inside our text: at its start, and after any
-# character some reader splits on (comma, Dutch/German Excel's semicolon, tab, a line break).
-# A formula trigger there, or a quote that opens a quoted cell there, gets a leading `'`.
-_FORMULA_START = re.compile(r"(?:^|(?<=[,;\t\r\n]))(?=[=+\-@\t\r])|(?<=[,;\t\r\n])(?=\")")
-
-
-def _safe(value: object) -> str:
-    """Spreadsheet-safe text: no cell a reader cuts out of it, with whichever separator, starts
-    with = + - @ (a formula to Excel and friends), a tab or a carriage return."""
-    if value is None:
-        return ""
-    return _FORMULA_START.sub("'", str(value))
-
-
 def _cell(c: Cell) -> list[object]:
     def ends(i: object) -> list[object]:
         return [getattr(i, "low", None), getattr(i, "high", None)]
@@ -60,21 +42,6 @@ def _cell(c: Cell) -> list[object]:
         c.favourable_pct,
         *ends(c.favourable_ci),
     ]
-
-
-def _render(header: list[str], rows: Iterable[list[object]]) -> bytes:
-    buf = io.StringIO()
-    writer = csv.writer(buf, lineterminator="\r\n")
-    writer.writerow(header)
-    for row in rows:
-        # Numbers are written as they are; only text goes through the formula guard.
-        writer.writerow(
-            [
-                v if isinstance(v, (int, float)) and not isinstance(v, bool) else _safe(v)
-                for v in row
-            ]
-        )
-    return buf.getvalue().encode("utf-8")
 
 
 def trend_csv(trend: TeamTrend) -> bytes:
@@ -100,7 +67,7 @@ def trend_csv(trend: TeamTrend) -> bytes:
                     p.change,
                 ]
             )
-    return _render(header, rows)
+    return render_csv(header, rows)
 
 
 def heatmap_csv(heatmap: Heatmap) -> bytes:
@@ -122,4 +89,4 @@ def heatmap_csv(heatmap: Heatmap) -> bytes:
                     r.participation.band,
                 ]
             )
-    return _render(header, rows)
+    return render_csv(header, rows)

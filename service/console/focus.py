@@ -2,7 +2,8 @@
 
 Team-level text written by a leader and kept as history (each save is a new row); nothing ties
 it to a respondent. Whether it may appear on the team's widget is the leader's choice, stored
-with it (the widget reads the latest focus marked so).
+with it (the widget reads the latest focus marked so). Each save is logged (service/audit.py)
+as the leader who made it, with its dimension; the text stays out of the log.
 """
 
 from __future__ import annotations
@@ -12,8 +13,11 @@ from datetime import date, timedelta
 from typing import Any
 from uuid import UUID
 
+from ..audit import Actor
+from ..audit import record as log
 from . import i18n, queries
 from .models import FocusEntry, FocusForm
+from .sessions import ConsoleSession
 
 TRY_MAX = 280
 
@@ -58,13 +62,24 @@ def check(form: FocusForm, dimensions: set[str], today: date) -> tuple[dict[str,
     return errors, agreed
 
 
-async def record(conn: Any, org_id: UUID, team_id: UUID, form: FocusForm, agreed_on: date) -> None:
-    await conn.execute(
-        queries.INSERT_FOCUS,
-        org_id,
-        team_id,
-        form.dimension,
-        _clean(form.try_text),
-        agreed_on,
-        form.show_on_widget,
-    )
+async def record(
+    conn: Any, session: ConsoleSession, team_id: UUID, form: FocusForm, agreed_on: date
+) -> None:
+    async with conn.transaction():
+        await conn.execute(
+            queries.INSERT_FOCUS,
+            session.org_id,
+            team_id,
+            form.dimension,
+            _clean(form.try_text),
+            agreed_on,
+            form.show_on_widget,
+        )
+        await log(
+            conn,
+            Actor.of_person(session.org_id, session.person_id),
+            "team.focus",
+            "team",
+            team_id,
+            {"dimension": form.dimension, "shown_on_widget": form.show_on_widget},
+        )

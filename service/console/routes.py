@@ -21,7 +21,7 @@ from ..analytics.trends import known_keys
 from ..errors import CandorError, NotFound
 from ..ratelimit import Limit, enforce
 from . import focus as focus_store
-from . import i18n, queries, signin
+from . import i18n, signin
 from .config import console_config
 from .forms import checked_form, form_fields, well_formed_email
 from .heatmap import heatmap_file, heatmap_page
@@ -44,6 +44,7 @@ from .pages import (
     render,
     request_lang,
 )
+from .prefs import save_prefs
 from .sending import kick
 from .sessions import (
     COOKIE,
@@ -261,9 +262,7 @@ async def language(
     fields = await checked_form(request, session)
     lang = i18n.pick(fields.get("lang"))
     async with state.pool.acquire() as conn:
-        await conn.execute(
-            queries.SAVE_PREFS, session.org_id, session.person_id, None, lang, clock(state)
-        )
+        await save_prefs(conn, session, None, lang, clock(state))
     return _see_other(signin.safe_next(fields.get("next")) or signin.DEFAULT_NEXT)
 
 
@@ -419,7 +418,7 @@ async def save_focus(
                 view.page, view.team, view.dimensions, form, errors, False, view.history
             )
             return render("focus.html", view.page.lang, status=422, v=bad, tab="focus")
-        await focus_store.record(conn, session.org_id, team, form, agreed)
+        await focus_store.record(conn, session, team, form, agreed)
     return _see_other(f"/console/teams/{team}/focus?saved=1")
 
 
@@ -495,14 +494,7 @@ async def save_settings(
     fields = await checked_form(request, session)
     lang = i18n.pick(fields.get("lang"), session.locale)
     async with state.pool.acquire() as conn:
-        await conn.execute(
-            queries.SAVE_PREFS,
-            session.org_id,
-            session.person_id,
-            fields.get("results_mail") == "on",
-            lang,
-            clock(state),
-        )
+        await save_prefs(conn, session, fields.get("results_mail") == "on", lang, clock(state))
     return _see_other("/console/settings?saved=1")
 
 

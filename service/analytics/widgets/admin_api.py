@@ -1,4 +1,4 @@
-"""Admin API for widget tokens: create (the token is shown once), list, revoke."""
+"""Admin API for widget tokens: create (the token is shown once), list, revoke (both logged)."""
 
 from __future__ import annotations
 
@@ -11,6 +11,7 @@ from litestar import Controller, delete, get, post
 from litestar.datastructures import State
 from litestar.di import Provide
 
+from ...audit import Actor, record
 from ...auth import Principal, provide_principal
 from ...errors import InvalidInput, NotFound
 from .tokens import list_tokens, normalise_origin, revoke_token, store_token, team_is_live
@@ -126,6 +127,14 @@ class WidgetTokenController(Controller):
                 label=data.label,
                 expires_at=expires_at,
             )
+            await record(
+                conn,
+                Actor.of_key(who),
+                "widget_token.create",
+                "widget_token",
+                token_id,
+                {"team_id": data.team_id, "subtree": data.subtree},
+            )
         return NewWidgetToken(
             id=token_id,
             token=token,
@@ -146,7 +155,12 @@ class WidgetTokenController(Controller):
     @delete("/{token_id:uuid}", summary="Revoke a widget token (admin); it stops working at once")
     async def revoke(self, state: State, who: Principal, token_id: UUID) -> None:
         who.require_admin()
-        done = await revoke_token(state.pool, who.org_id, token_id)
+        async with state.pool.acquire() as conn, conn.transaction():
+            done = await revoke_token(conn, who.org_id, token_id)
+            if done:
+                await record(
+                    conn, Actor.of_key(who), "widget_token.revoke", "widget_token", token_id
+                )
         # This process forgets at once; the others when the trigger's notification reaches
         # them (sql/migrations/0006_widget_cache_notify.sql).
         state.widget_tokens.clear()

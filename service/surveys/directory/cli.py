@@ -42,6 +42,7 @@ def cmd_import(args: argparse.Namespace, settings: Any) -> None:
     from rich.console import Console
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
+    from ...audit import Actor
     from ...bootstrap import CliError, with_db
     from ...errors import CandorError
     from .importer import MAX_IMPORT_BYTES, import_people, org_exists
@@ -84,6 +85,7 @@ def cmd_import(args: argparse.Namespace, settings: Any) -> None:
                 create_teams=args.create_teams,
                 deactivate_missing=args.deactivate_missing,
                 progress=report,
+                actor=Actor.cli(args.org),
             )
 
     try:

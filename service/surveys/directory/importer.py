@@ -17,7 +17,7 @@ Names and emails follow the API's rules (people_csv.py checks them with service/
 The rows travel by COPY into a temporary table and are applied with a few set-based statements,
 so ten thousand people take well under a second of database time. A dry run does the very same
 work inside a transaction that is then rolled back, so its counts are exactly what a real run
-would do.
+would do. A real import is logged as one entry with its counts (service/audit.py).
 """
 
 from __future__ import annotations
@@ -29,6 +29,7 @@ from uuid import UUID
 
 import asyncpg
 
+from ...audit import Actor, record
 from ...errors import Conflict, InvalidInput, PayloadTooLarge
 from . import queries
 from .models import ImportReport
@@ -109,6 +110,7 @@ async def import_people(
     create_teams: bool = True,
     deactivate_missing: bool = False,
     progress: ProgressFn | None = None,
+    actor: Actor,
 ) -> ImportReport:
     """Check the whole file, then upsert it in one transaction (rolled back on a dry run)."""
     if len(data) > MAX_IMPORT_BYTES:
@@ -146,6 +148,17 @@ async def import_people(
             raise Conflict("The directory changed during the import; run it again.") from None
         if progress:
             progress("writing", len(rows), len(rows))
+        report = ImportReport(
+            dry_run=dry_run,
+            rows=len(rows),
+            created=counts["created"],
+            updated=counts["updated"],
+            unchanged=counts["unchanged"],
+            deactivated=counts["deactivated"] + missing,
+            teams_created=created_teams,
+        )
+        if not dry_run:
+            await record(conn, actor, "people.import", "org", org_id, _logged(report))
     except BaseException:
         await tx.rollback()
         raise
@@ -153,15 +166,19 @@ async def import_people(
         await tx.rollback()
     else:
         await tx.commit()
-    return ImportReport(
-        dry_run=dry_run,
-        rows=len(rows),
-        created=counts["created"],
-        updated=counts["updated"],
-        unchanged=counts["unchanged"],
-        deactivated=counts["deactivated"] + missing,
-        teams_created=created_teams,
-    )
+    return report
+
+
+def _logged(report: ImportReport) -> dict[str, int]:
+    """The counts of an import; the people and team names stay out of the log."""
+    return {
+        "rows": report.rows,
+        "created": report.created,
+        "updated": report.updated,
+        "unchanged": report.unchanged,
+        "deactivated": report.deactivated,
+        "teams_created": len(report.teams_created),
+    }
 
 
 def _records(rows: list[Row], progress: ProgressFn | None) -> Iterator[tuple[Any, ...]]:

@@ -9,6 +9,7 @@ from litestar import Controller, get, put
 from litestar.datastructures import State
 from litestar.di import Provide
 
+from ...audit import Actor
 from ...auth import Principal, provide_principal
 from .leaders import (
     AdminIn,
@@ -39,7 +40,7 @@ class LeaderController(Controller):
     ) -> TeamLeaders:
         who.require_admin()
         async with state.pool.acquire() as conn:
-            return await set_team_leaders(conn, who.org_id, team_id, data)
+            return await set_team_leaders(conn, who.org_id, team_id, data, actor=Actor.of_key(who))
 
     @get("/people/{person_id:uuid}/roles", summary="A person's console roles (admin)")
     async def get_roles(self, state: State, who: Principal, person_id: UUID) -> PersonRoles:
@@ -53,7 +54,7 @@ class LeaderController(Controller):
     ) -> PersonRoles:
         who.require_admin()
         async with state.pool.acquire() as conn:
-            return await set_admin(conn, who.org_id, person_id, data.admin)
+            return await set_admin(conn, who.org_id, person_id, data.admin, actor=Actor.of_key(who))
 
 
 LEADERS: list[Any] = [LeaderController]

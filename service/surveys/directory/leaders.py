@@ -3,7 +3,8 @@
 A leader sees, in the console, what a leader API key scoped to the teams they lead would see;
 an admin person sees the whole org. Only admin API keys change or read these roles (they name
 people, which leader keys never see). Marking leaders in bulk through the CSV import is the
-importer's job once it learns a `leads` column.
+importer's job once it learns a `leads` column. Every change of a role is logged
+(service/audit.py).
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ from uuid import UUID
 import asyncpg
 import msgspec
 
+from ...audit import Actor, record
 from ...errors import InvalidInput, NotFound
 from . import leader_queries as queries
 
@@ -63,7 +65,7 @@ async def team_leaders(conn: asyncpg.Connection, org_id: UUID, team_id: UUID) ->
 
 
 async def set_team_leaders(
-    conn: asyncpg.Connection, org_id: UUID, team_id: UUID, data: LeadersIn
+    conn: asyncpg.Connection, org_id: UUID, team_id: UUID, data: LeadersIn, *, actor: Actor
 ) -> TeamLeaders:
     """Replace the team's leaders with exactly these people of the org."""
     wanted = list(dict.fromkeys(data.person_ids))
@@ -76,14 +78,17 @@ async def set_team_leaders(
             raise InvalidInput(f"Not people of this org: {', '.join(missing)}.")
         await conn.execute(queries.CLEAR_LEADERS, org_id, team_id, wanted)
         await conn.execute(queries.ADD_LEADERS, org_id, team_id, wanted)
+        await record(conn, actor, "team.leaders", "team", team_id, {"person_ids": wanted})
     return await team_leaders(conn, org_id, team_id)
 
 
 async def set_admin(
-    conn: asyncpg.Connection, org_id: UUID, person_id: UUID, admin: bool
+    conn: asyncpg.Connection, org_id: UUID, person_id: UUID, admin: bool, *, actor: Actor
 ) -> PersonRoles:
-    if await conn.fetchrow(queries.SET_ADMIN, org_id, person_id, admin) is None:
-        raise NotFound("No such person.")
+    async with conn.transaction():
+        if await conn.fetchrow(queries.SET_ADMIN, org_id, person_id, admin) is None:
+            raise NotFound("No such person.")
+        await record(conn, actor, "person.admin", "person", person_id, {"admin": admin})
     return await person_roles(conn, org_id, person_id)
 
 

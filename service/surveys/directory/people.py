@@ -3,7 +3,8 @@
 Identity lives here and nowhere else: an email, a display name, a locale (en/nl), a team and
 whether the person is invited at all (active). Emails are unique per org, ignoring case, and
 are always addresses the mailer can send to (service/text.py). Only admin keys reach these
-functions (routes.py); bulk loading is importer.py's.
+functions (routes.py); bulk loading is importer.py's. Every change is logged (service/audit.py)
+with the names of the fields it changed, never an email or a name.
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ from uuid import UUID
 import asyncpg
 import msgspec
 
+from ...audit import Actor, record
 from ...errors import Conflict, InvalidInput, NotFound
 from ...text import sendable_email
 from . import queries
@@ -42,22 +44,28 @@ def _address(email: str) -> str:
     return email
 
 
-async def create_person(conn: asyncpg.Connection, org_id: UUID, data: PersonIn) -> PersonOut:
+async def create_person(
+    conn: asyncpg.Connection, org_id: UUID, data: PersonIn, *, actor: Actor
+) -> PersonOut:
     if data.team_id is not None:
         await require_live_team(conn, org_id, data.team_id, "team")
-    try:
-        row = await conn.fetchrow(
-            queries.INSERT_PERSON,
-            org_id,
-            _address(data.email),
-            data.display_name.strip() or data.display_name,
-            data.locale,
-            data.team_id,
-            data.active,
-        )
-    except asyncpg.UniqueViolationError:
-        raise _email_taken() from None
-    return _person(row)
+    async with conn.transaction():
+        try:
+            row = await conn.fetchrow(
+                queries.INSERT_PERSON,
+                org_id,
+                _address(data.email),
+                data.display_name.strip() or data.display_name,
+                data.locale,
+                data.team_id,
+                data.active,
+            )
+        except asyncpg.UniqueViolationError:
+            raise _email_taken() from None
+        person = _person(row)
+        details = {"team_id": person.team_id, "active": person.active}
+        await record(conn, actor, "person.create", "person", person.id, details)
+    return person
 
 
 def _sent(value: T | msgspec.UnsetType) -> T | None:
@@ -65,10 +73,31 @@ def _sent(value: T | msgspec.UnsetType) -> T | None:
     return None if isinstance(value, msgspec.UnsetType) else value
 
 
+# Fields whose new value the log keeps; the others (email, name, locale) only by name.
+_LOGGED_VALUES = ("team_id", "active")
+
+
 async def update_person(
-    conn: asyncpg.Connection, org_id: UUID, person_id: UUID, data: PersonPatch
+    conn: asyncpg.Connection,
+    org_id: UUID,
+    person_id: UUID,
+    data: PersonPatch,
+    *,
+    actor: Actor,
+    action: str = "person.update",
 ) -> PersonOut:
     """Change the fields sent; `team_id: null` takes the person out of any team."""
+    async with conn.transaction():
+        person = await _update(conn, org_id, person_id, data)
+        sent = [f for f in PersonPatch.__struct_fields__ if getattr(data, f) is not msgspec.UNSET]
+        values = {f: getattr(person, f) for f in _LOGGED_VALUES if f in sent}
+        await record(conn, actor, action, "person", person_id, {"fields": sent, **values})
+    return person
+
+
+async def _update(
+    conn: asyncpg.Connection, org_id: UUID, person_id: UUID, data: PersonPatch
+) -> PersonOut:
     if isinstance(data.team_id, UUID):
         await require_live_team(conn, org_id, data.team_id, "team")
     email = _sent(data.email)
@@ -92,9 +121,13 @@ async def update_person(
     return _person(row)
 
 
-async def deactivate_person(conn: asyncpg.Connection, org_id: UUID, person_id: UUID) -> PersonOut:
+async def deactivate_person(
+    conn: asyncpg.Connection, org_id: UUID, person_id: UUID, *, actor: Actor
+) -> PersonOut:
     """Stop inviting a person; they stay in the directory."""
-    return await update_person(conn, org_id, person_id, PersonPatch(active=False))
+    return await update_person(
+        conn, org_id, person_id, PersonPatch(active=False), actor=actor, action="person.deactivate"
+    )
 
 
 async def get_person(conn: asyncpg.Connection, org_id: UUID, person_id: UUID) -> PersonOut:

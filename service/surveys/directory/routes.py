@@ -15,6 +15,7 @@ from litestar.datastructures import State
 from litestar.di import Provide
 
 from ...apidoc import problems
+from ...audit import Actor
 from ...auth import Principal, provide_principal, require_team_in_scope, visible_team_ids
 from ...errors import UnsupportedMediaType
 from . import importer, people, teams
@@ -44,7 +45,7 @@ class TeamController(Controller):
     async def create_team(self, state: State, who: Principal, data: TeamIn) -> TeamOut:
         who.require_admin()
         async with state.pool.acquire() as conn:
-            return await teams.create_team(conn, who.org_id, data)
+            return await teams.create_team(conn, who.org_id, data, actor=Actor.of_key(who))
 
     @get("/teams", summary="List teams, flat and paginated (leaders: their subtrees)")
     async def list_teams(
@@ -92,7 +93,9 @@ class TeamController(Controller):
     ) -> TeamOut:
         who.require_admin()
         async with state.pool.acquire() as conn:
-            return await teams.rename_team(conn, who.org_id, team_id, data.name)
+            return await teams.rename_team(
+                conn, who.org_id, team_id, data.name, actor=Actor.of_key(who)
+            )
 
     @post(
         "/teams/{team_id:uuid}/move",
@@ -105,7 +108,9 @@ class TeamController(Controller):
     ) -> TeamOut:
         who.require_admin()
         async with state.pool.acquire() as conn:
-            return await teams.move_team(conn, who.org_id, team_id, data.parent_id)
+            return await teams.move_team(
+                conn, who.org_id, team_id, data.parent_id, actor=Actor.of_key(who)
+            )
 
     @post(
         "/teams/{team_id:uuid}/archive",
@@ -116,7 +121,7 @@ class TeamController(Controller):
     async def archive_team(self, state: State, who: Principal, team_id: UUID) -> TeamOut:
         who.require_admin()
         async with state.pool.acquire() as conn:
-            return await teams.archive_team(conn, who.org_id, team_id)
+            return await teams.archive_team(conn, who.org_id, team_id, actor=Actor.of_key(who))
 
 
 class PeopleController(Controller):
@@ -128,7 +133,7 @@ class PeopleController(Controller):
     async def create_person(self, state: State, who: Principal, data: PersonIn) -> PersonOut:
         who.require_admin()
         async with state.pool.acquire() as conn:
-            return await people.create_person(conn, who.org_id, data)
+            return await people.create_person(conn, who.org_id, data, actor=Actor.of_key(who))
 
     # People are identity data: only admin keys read them. A leader key sees teams and guarded
     # numbers, never a person (a 404, as for anything outside a key's reach).
@@ -166,7 +171,9 @@ class PeopleController(Controller):
     ) -> PersonOut:
         who.require_admin()
         async with state.pool.acquire() as conn:
-            return await people.update_person(conn, who.org_id, person_id, data)
+            return await people.update_person(
+                conn, who.org_id, person_id, data, actor=Actor.of_key(who)
+            )
 
     @post(
         "/people/{person_id:uuid}/deactivate",
@@ -176,7 +183,9 @@ class PeopleController(Controller):
     async def deactivate_person(self, state: State, who: Principal, person_id: UUID) -> PersonOut:
         who.require_admin()
         async with state.pool.acquire() as conn:
-            return await people.deactivate_person(conn, who.org_id, person_id)
+            return await people.deactivate_person(
+                conn, who.org_id, person_id, actor=Actor.of_key(who)
+            )
 
 
 def _require_csv(request: Request[Any, Any, Any]) -> None:
@@ -224,6 +233,7 @@ class ImportController(Controller):
                 dry_run=dry_run,
                 create_teams=create_teams,
                 deactivate_missing=deactivate_missing,
+                actor=Actor.of_key(who),
             )
 
 

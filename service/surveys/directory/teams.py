@@ -3,7 +3,8 @@
 Admin keys read and write their whole org. Leader keys read the teams of their subtrees and
 write nothing (routes.py decides who may call what; these functions take the teams a caller may
 see). Every change to the shape of the tree takes the org's directory lock, so two concurrent
-moves cannot build a cycle between them.
+moves cannot build a cycle between them. Every change is logged (service/audit.py) in its own
+transaction.
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ from uuid import UUID
 
 import asyncpg
 
+from ...audit import Actor, record
 from ...errors import Conflict, InvalidInput, NotFound
 from . import queries
 from .models import TeamIn, TeamNode, TeamOut, TeamPage
@@ -43,7 +45,9 @@ def _name_taken() -> Conflict:
     return Conflict("A team with this name already exists under the same parent.")
 
 
-async def create_team(conn: asyncpg.Connection, org_id: UUID, data: TeamIn) -> TeamOut:
+async def create_team(
+    conn: asyncpg.Connection, org_id: UUID, data: TeamIn, *, actor: Actor
+) -> TeamOut:
     async with conn.transaction():
         await lock_directory(conn, org_id)
         if data.parent_id is not None:
@@ -54,7 +58,10 @@ async def create_team(conn: asyncpg.Connection, org_id: UUID, data: TeamIn) -> T
             )
         except asyncpg.UniqueViolationError:
             raise _name_taken() from None
-    return _team(row)
+        team = _team(row)
+        details = {"name": team.name, "parent_id": team.parent_id}
+        await record(conn, actor, "team.create", "team", team.id, details)
+    return team
 
 
 async def get_team(conn: asyncpg.Connection, org_id: UUID, team_id: UUID) -> TeamOut:
@@ -64,18 +71,22 @@ async def get_team(conn: asyncpg.Connection, org_id: UUID, team_id: UUID) -> Tea
     return _team(row)
 
 
-async def rename_team(conn: asyncpg.Connection, org_id: UUID, team_id: UUID, name: str) -> TeamOut:
-    try:
-        row = await conn.fetchrow(queries.RENAME_TEAM, org_id, team_id, name.strip() or name)
-    except asyncpg.UniqueViolationError:
-        raise _name_taken() from None
-    if row is None:
-        raise NotFound("No such team.")
+async def rename_team(
+    conn: asyncpg.Connection, org_id: UUID, team_id: UUID, name: str, *, actor: Actor
+) -> TeamOut:
+    async with conn.transaction():
+        try:
+            row = await conn.fetchrow(queries.RENAME_TEAM, org_id, team_id, name.strip() or name)
+        except asyncpg.UniqueViolationError:
+            raise _name_taken() from None
+        if row is None:
+            raise NotFound("No such team.")
+        await record(conn, actor, "team.rename", "team", team_id, {"name": row["name"]})
     return _team(row)
 
 
 async def move_team(
-    conn: asyncpg.Connection, org_id: UUID, team_id: UUID, parent_id: UUID | None
+    conn: asyncpg.Connection, org_id: UUID, team_id: UUID, parent_id: UUID | None, *, actor: Actor
 ) -> TeamOut:
     """Give a team a new parent (or none); refuse anything that would close a loop."""
     async with conn.transaction():
@@ -94,10 +105,13 @@ async def move_team(
             row = await conn.fetchrow(queries.MOVE_TEAM, org_id, team_id, parent_id)
         except asyncpg.UniqueViolationError:
             raise _name_taken() from None
+        await record(conn, actor, "team.move", "team", team_id, {"parent_id": parent_id})
     return _team(row)
 
 
-async def archive_team(conn: asyncpg.Connection, org_id: UUID, team_id: UUID) -> TeamOut:
+async def archive_team(
+    conn: asyncpg.Connection, org_id: UUID, team_id: UUID, *, actor: Actor
+) -> TeamOut:
     """Archive an emptied team; live sub-teams or active people must be moved away first."""
     async with conn.transaction():
         await lock_directory(conn, org_id)
@@ -112,6 +126,7 @@ async def archive_team(conn: asyncpg.Connection, org_id: UUID, team_id: UUID) ->
                 "member(s); move or deactivate them before archiving it."
             )
         row = await conn.fetchrow(queries.ARCHIVE_TEAM, org_id, team_id)
+        await record(conn, actor, "team.archive", "team", team_id)
     return _team(row)
 
 

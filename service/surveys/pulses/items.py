@@ -11,6 +11,7 @@ from uuid import UUID
 
 import asyncpg
 
+from ...audit import Actor, record
 from ...errors import Conflict, InvalidInput, NotFound
 from . import queries
 from .bank import builtin_items
@@ -43,7 +44,12 @@ def _check(item: InstrumentItem) -> None:
 
 
 async def add_items(
-    conn: asyncpg.Connection, org_id: UUID, items: list[InstrumentItem], instrument: str
+    conn: asyncpg.Connection,
+    org_id: UUID,
+    items: list[InstrumentItem],
+    instrument: str,
+    *,
+    actor: Actor,
 ) -> list[ItemOut]:
     """Add items all together or not at all."""
     keys = [i.key for i in items]
@@ -68,21 +74,32 @@ async def add_items(
             list(range(len(items))),
             instrument.strip(),
         )
+        await record(
+            conn,
+            actor,
+            "item.add",
+            "item",
+            None,
+            {"instrument": instrument.strip(), "count": len(keys), "items": keys[:20]},
+        )
     by_key = {r["key"]: _item(r) for r in rows}
     return [by_key[k] for k in keys]
 
 
-async def retire_item(conn: asyncpg.Connection, org_id: UUID, key: str) -> ItemOut:
+async def retire_item(conn: asyncpg.Connection, org_id: UUID, key: str, *, actor: Actor) -> ItemOut:
     """Stop an item from being picked for new pulses; refuse while an active pulse asks it."""
     async with conn.transaction():
         row = await conn.fetchrow(queries.GET_ITEM_FOR_UPDATE, org_id, key)
         if row is None:
             raise NotFound("No such item.")
+        was_retired = row["retired"]
         using = await conn.fetch(queries.ACTIVE_PULSES_ASKING, org_id, key)
         if using:
             names = ", ".join(repr(r["name"]) for r in using)
             raise Conflict(f"Item {key} is asked by active pulse(s) {names}; take it out first.")
         row = await conn.fetchrow(queries.RETIRE_ITEM, org_id, key)
+        if row is not None and not was_retired:
+            await record(conn, actor, "item.retire", "item", None, {"item": key})
     assert row is not None
     return _item(row)
 

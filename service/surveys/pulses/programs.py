@@ -1,7 +1,8 @@
 """A pulse's life: create, change, deactivate and resume it; read it; plan its next waves.
 
-Every write checks the pulse as a whole with rules.py first, so a bad pulse is a clear 400 and
-nothing is stored. Admins see every pulse of their org; a leader sees the pulses that reach
+Every write checks the pulse as a whole with rules.py first, so a bad pulse is a clear 400 (a
+422 below the org's floors) and nothing is stored; every change is logged (service/audit.py) in
+its own transaction. Admins see every pulse of their org; a leader sees the pulses that reach
 into their subtrees, each showing only the surveyed teams the leader may see. The pure
 schedule (which items a wave asks, when the next opens) is schedule.py's.
 """
@@ -14,6 +15,7 @@ from uuid import UUID
 import asyncpg
 import msgspec
 
+from ...audit import Actor, record
 from ...auth import Principal, visible_team_ids
 from ...errors import NotFound
 from . import queries
@@ -46,9 +48,18 @@ class _Schedule:
         self.cadence_weeks = values["cadence_weeks"]
 
 
-async def create_pulse(conn: asyncpg.Connection, org_id: UUID, data: PulseIn) -> PulseOut:
-    values = await validate_pulse(conn, org_id, {f: getattr(data, f) for f in WRITABLE})
-    return _pulse(await conn.fetchrow(queries.INSERT_PULSE, org_id, *_settings(values)))
+# What the log keeps of a pulse's new values: its reach and thresholds (other fields by name).
+LOGGED = ("name", "team_ids", "k", "comment_k")
+
+
+async def create_pulse(
+    conn: asyncpg.Connection, org_id: UUID, data: PulseIn, *, actor: Actor
+) -> PulseOut:
+    async with conn.transaction():
+        values = await validate_pulse(conn, org_id, {f: getattr(data, f) for f in WRITABLE})
+        out = _pulse(await conn.fetchrow(queries.INSERT_PULSE, org_id, *_settings(values)))
+        await record(conn, actor, "pulse.create", "pulse", out.id, {f: values[f] for f in LOGGED})
+    return out
 
 
 async def get_pulse(conn: asyncpg.Connection, org_id: UUID, pulse_id: UUID) -> PulseOut:
@@ -59,7 +70,7 @@ async def get_pulse(conn: asyncpg.Connection, org_id: UUID, pulse_id: UUID) -> P
 
 
 async def update_pulse(
-    conn: asyncpg.Connection, org_id: UUID, pulse_id: UUID, data: PulsePatch
+    conn: asyncpg.Connection, org_id: UUID, pulse_id: UUID, data: PulsePatch, *, actor: Actor
 ) -> PulseOut:
     async with conn.transaction():
         row = await conn.fetchrow(queries.GET_PULSE_FOR_UPDATE, org_id, pulse_id)
@@ -76,17 +87,27 @@ async def update_pulse(
         updated = await conn.fetchrow(
             queries.UPDATE_PULSE, org_id, pulse_id, *_settings(values), due
         )
+        changed = [f for f in WRITABLE if values[f] != row[f]]
+        if changed:
+            details = {"fields": changed, **{f: values[f] for f in LOGGED if f in changed}}
+            await record(conn, actor, "pulse.update", "pulse", pulse_id, details)
     return _pulse(updated)
 
 
-async def deactivate_pulse(conn: asyncpg.Connection, org_id: UUID, pulse_id: UUID) -> PulseOut:
-    row = await conn.fetchrow(queries.DEACTIVATE_PULSE, org_id, pulse_id)
-    if row is None:
-        raise NotFound("No such pulse.")
+async def deactivate_pulse(
+    conn: asyncpg.Connection, org_id: UUID, pulse_id: UUID, *, actor: Actor
+) -> PulseOut:
+    async with conn.transaction():
+        row = await conn.fetchrow(queries.DEACTIVATE_PULSE, org_id, pulse_id)
+        if row is None:
+            raise NotFound("No such pulse.")
+        await record(conn, actor, "pulse.deactivate", "pulse", pulse_id)
     return _pulse(row)
 
 
-async def activate_pulse(conn: asyncpg.Connection, org_id: UUID, pulse_id: UUID) -> PulseOut:
+async def activate_pulse(
+    conn: asyncpg.Connection, org_id: UUID, pulse_id: UUID, *, actor: Actor
+) -> PulseOut:
     """Resume a pulse at its next slot from now; its teams and items are checked again first."""
     async with conn.transaction():
         row = await conn.fetchrow(queries.GET_PULSE_FOR_UPDATE, org_id, pulse_id)
@@ -97,6 +118,7 @@ async def activate_pulse(conn: asyncpg.Connection, org_id: UUID, pulse_id: UUID)
         updated = await conn.fetchrow(
             queries.ACTIVATE_PULSE, org_id, pulse_id, next_wave_at(_Schedule(values), now)
         )
+        await record(conn, actor, "pulse.activate", "pulse", pulse_id)
     return _pulse(updated)
 
 

@@ -16,6 +16,7 @@ from litestar.di import Provide
 from litestar.params import Parameter
 
 from ...apidoc import problems
+from ...audit import Actor
 from ...auth import Principal, provide_principal
 from . import items, programs
 from .models import InstrumentIn, ItemIn, ItemOut, PulseIn, PulseOut, PulsePatch, ScheduledWave
@@ -46,7 +47,10 @@ class QuestionController(Controller):
     async def add_item(self, state: State, who: Principal, data: ItemIn) -> ItemOut:
         who.require_admin()
         async with state.pool.acquire() as conn:
-            return (await items.add_items(conn, who.org_id, [data], data.instrument))[0]
+            added = await items.add_items(
+                conn, who.org_id, [data], data.instrument, actor=Actor.of_key(who)
+            )
+        return added[0]
 
     @post(
         "/instruments",
@@ -58,7 +62,9 @@ class QuestionController(Controller):
     ) -> list[ItemOut]:
         who.require_admin()
         async with state.pool.acquire() as conn:
-            return await items.add_items(conn, who.org_id, list(data.items), data.name)
+            return await items.add_items(
+                conn, who.org_id, list(data.items), data.name, actor=Actor.of_key(who)
+            )
 
     @post(
         "/items/{key:str}/retire",
@@ -69,7 +75,7 @@ class QuestionController(Controller):
     async def retire(self, state: State, who: Principal, key: str) -> ItemOut:
         who.require_admin()
         async with state.pool.acquire() as conn:
-            return await items.retire_item(conn, who.org_id, key[:64])
+            return await items.retire_item(conn, who.org_id, key[:64], actor=Actor.of_key(who))
 
 
 class PulseController(Controller):
@@ -77,11 +83,11 @@ class PulseController(Controller):
     tags = ["pulses"]
     dependencies = {"who": Provide(provide_principal)}
 
-    @post("", summary="Create a pulse (admin)")
+    @post("", summary="Create a pulse (admin)", responses=problems(422))
     async def create(self, state: State, who: Principal, data: PulseIn) -> PulseOut:
         who.require_admin()
         async with state.pool.acquire() as conn:
-            return await programs.create_pulse(conn, who.org_id, data)
+            return await programs.create_pulse(conn, who.org_id, data, actor=Actor.of_key(who))
 
     @get("", summary="List pulses (leaders: those reaching their teams)")
     async def list_pulses(
@@ -110,13 +116,16 @@ class PulseController(Controller):
     @patch(
         "/{pulse_id:uuid}",
         summary="Change a pulse (admin); waves already opened keep their settings",
+        responses=problems(422),
     )
     async def update(
         self, state: State, who: Principal, pulse_id: UUID, data: PulsePatch
     ) -> PulseOut:
         who.require_admin()
         async with state.pool.acquire() as conn:
-            return await programs.update_pulse(conn, who.org_id, pulse_id, data)
+            return await programs.update_pulse(
+                conn, who.org_id, pulse_id, data, actor=Actor.of_key(who)
+            )
 
     @post(
         "/{pulse_id:uuid}/deactivate",
@@ -126,17 +135,22 @@ class PulseController(Controller):
     async def deactivate(self, state: State, who: Principal, pulse_id: UUID) -> PulseOut:
         who.require_admin()
         async with state.pool.acquire() as conn:
-            return await programs.deactivate_pulse(conn, who.org_id, pulse_id)
+            return await programs.deactivate_pulse(
+                conn, who.org_id, pulse_id, actor=Actor.of_key(who)
+            )
 
     @post(
         "/{pulse_id:uuid}/activate",
         summary="Resume a deactivated pulse at its next slot (admin)",
         status_code=200,
+        responses=problems(422),
     )
     async def activate(self, state: State, who: Principal, pulse_id: UUID) -> PulseOut:
         who.require_admin()
         async with state.pool.acquire() as conn:
-            return await programs.activate_pulse(conn, who.org_id, pulse_id)
+            return await programs.activate_pulse(
+                conn, who.org_id, pulse_id, actor=Actor.of_key(who)
+            )
 
 
 ITEMS: list[Any] = [QuestionController]

@@ -3,7 +3,8 @@
 Each rule raises InvalidInput naming the problem, so a bad pulse is a clear 400 and nothing
 is stored: live, non-overlapping teams of the org; known, live items with one core item per
 dimension asked; a window that fits inside the cadence; k >= 3 and comment_k >= k; reminders
-inside the window.
+inside the window. Thresholds below the org's floors (service/orgs.py) are a 422 that names the
+floor and who can change it.
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ from uuid import UUID
 import asyncpg
 
 from ...errors import InvalidInput
+from ...orgs import require_within_floors
 from . import queries
 from .bank import builtin_items
 from .schedule import cadence_days
@@ -137,6 +139,7 @@ async def validate_pulse(
     if values["cadence_weeks"] is None:
         values["cadence_weeks"] = 2 if values["cadence"] == "every_n_weeks" else 1
     _check_schedule(values)
+    await require_within_floors(conn, org_id, values["k"], values["comment_k"])
     await _check_teams(conn, org_id, values["team_ids"])
     await _check_items(
         conn, org_id, values["core_items"], values["rotating_items"], values["items_per_wave"]

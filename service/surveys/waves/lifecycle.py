@@ -17,7 +17,9 @@ from uuid import UUID
 import asyncpg
 import structlog
 
+from ...audit import Actor, record
 from ...errors import Conflict, NotFound, UnprocessableEntity
+from ...orgs import require_within_floors
 from ..delivery import kick_delivery, queue_invites
 from ..pulses import items_for_wave
 from ..respond import token_for, token_hash
@@ -37,11 +39,13 @@ async def open_wave(
     *,
     opens_at: datetime | None = None,
     secret: str | None = None,
+    actor: Actor | None = None,
 ) -> UUID:
     """Open the pulse's next wave in the caller's transaction and return its id.
 
-    Freezes the team tree and who is in which team, locks k and comment_k, creates one
-    invitation per active, not opted-out member and one pending invite email per invitation.
+    Freezes the team tree and who is in which team, locks k and comment_k (refused below the
+    org's floors), creates one invitation per active, not opted-out member and one pending
+    invite email per invitation, and logs the opening (`actor` default: the scheduler).
     `secret` is SECRET_KEY (default: the service settings) from which token hashes are derived.
     """
     if secret is None:
@@ -56,6 +60,7 @@ async def open_wave(
             raise Conflict("This pulse is paused; activate it before opening a wave.")
         if await conn.fetchval(queries.HAS_OPEN_WAVE, org_id, pulse_id):
             raise Conflict("This pulse already has an open wave; close it first.")
+        await require_within_floors(conn, org_id, pulse["k"], pulse["comment_k"], opening=pulse_id)
         seq = await conn.fetchval(queries.NEXT_SEQ, org_id, pulse_id)
         start = opens_at or datetime.now(UTC)
         wave_id: UUID = await conn.fetchval(
@@ -88,17 +93,31 @@ async def open_wave(
         )
         await conn.execute(queries.COUNT_INVITED, org_id, wave_id)
         await queue_invites(conn, org_id, wave_id)
+        await record(
+            conn,
+            actor or Actor.system(org_id),
+            "wave.open",
+            "wave",
+            wave_id,
+            {"pulse_id": pulse_id, "seq": seq, "k": pulse["k"], "comment_k": pulse["comment_k"]},
+        )
     return wave_id
 
 
 async def close_wave(
-    conn: asyncpg.Connection, org_id: UUID, wave_id: UUID, *, after_close: AfterClose
+    conn: asyncpg.Connection,
+    org_id: UUID,
+    wave_id: UUID,
+    *,
+    after_close: AfterClose,
+    actor: Actor | None = None,
 ) -> bool:
     """Close an open wave in the caller's transaction; False when it was already closed.
 
     The wave row is locked FOR UPDATE first: a submit holds FOR KEY SHARE on it while it
     writes, so no ballot can land after the box was emptied. `after_close` runs last, in the
-    same transaction, so results exist exactly when the wave is closed.
+    same transaction, so results exist exactly when the wave is closed. The closing is logged
+    (`actor` default: the scheduler); closing a closed wave changes nothing and logs nothing.
     """
     async with conn.transaction():
         state = await conn.fetchval(queries.LOCK_WAVE, org_id, wave_id)
@@ -112,6 +131,7 @@ async def close_wave(
         await conn.execute(queries.RESTAMP_INVITATIONS, org_id, wave_id)
         await conn.execute(queries.MARK_CLOSED, org_id, wave_id)
         await after_close(conn, org_id, wave_id)
+        await record(conn, actor or Actor.system(org_id), "wave.close", "wave", wave_id)
     return True
 
 

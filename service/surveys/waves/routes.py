@@ -10,6 +10,7 @@ from litestar.datastructures import State
 from litestar.di import Provide
 
 from ...apidoc import problems
+from ...audit import Actor
 from ...auth import Principal, provide_principal
 from . import listing
 from .lifecycle import close_wave, nudge_delivery, open_wave
@@ -29,7 +30,13 @@ class WaveController(Controller):
     async def open_now(self, state: State, who: Principal, pulse_id: UUID) -> WaveOut:
         who.require_admin()
         async with state.pool.acquire() as conn:
-            wave_id = await open_wave(conn, who.org_id, pulse_id, secret=state.settings.secret_key)
+            wave_id = await open_wave(
+                conn,
+                who.org_id,
+                pulse_id,
+                secret=state.settings.secret_key,
+                actor=Actor.of_key(who),
+            )
             out = await listing.one_wave(conn, who, wave_id)
         await nudge_delivery(state.redis, who.org_id, wave_id)
         return out
@@ -54,7 +61,9 @@ class WaveController(Controller):
     async def close_now(self, state: State, who: Principal, wave_id: UUID) -> WaveOut:
         who.require_admin()
         async with state.pool.acquire() as conn:
-            await close_wave(conn, who.org_id, wave_id, after_close=state.after_close)
+            await close_wave(
+                conn, who.org_id, wave_id, after_close=state.after_close, actor=Actor.of_key(who)
+            )
             return await listing.one_wave(conn, who, wave_id)
 
 
