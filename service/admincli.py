@@ -106,16 +106,15 @@ def cmd_org_create(args: argparse.Namespace, settings: Any) -> None:
 def cmd_org_floors(args: argparse.Namespace, settings: Any) -> None:
     """Show or change an org's anonymity floors (audited as the CLI)."""
     from .audit import Actor
-    from .orgs import set_floors
+    from .orgs import find_org, set_floors
 
     async def go(conn: asyncpg.Connection) -> tuple[str, Any, Any]:
-        org = await resolve_org(conn, args.org)
-        org_id, name = org["id"], org["name"]
         try:
+            org_id, name = await find_org(conn, args.org)
             before, after = await set_floors(
                 conn, org_id, args.k, args.comment_k, Actor.cli(org_id)
             )
-        except ValueError as exc:
+        except (LookupError, ValueError) as exc:
             raise CliError(str(exc)) from None
         return f"{name!r} ({org_id})", before, after
 

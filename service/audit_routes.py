@@ -121,7 +121,7 @@ class AuditController(Controller):
         page = await entries(state.pool, who.org_id, where, limit=limit, offset=offset)
         return Response(
             content=render_csv(CSV_COLUMNS, [_csv_row(e) for e in page.items]),
-            media_type="text/csv; charset=utf-8",
+            media_type="text/csv",
             headers={"Content-Disposition": 'attachment; filename="audit.csv"'},
         )
 
