@@ -180,7 +180,9 @@ def _pool(blocks: list[_Block], k: int, by_id: Mapping[UUID, PlanTeam]) -> list[
 
     for b in list(pool):
         choice = by_id[b.owner].report_with if b.owner is not None else None
-        if choice is None or b not in pool:
+        # A choice is for a group too small to report alone, and only a sibling or the parent
+        # fits: a choice the tree no longer allows (a team moved away since) is ignored.
+        if choice is None or b not in pool or b.invited >= k or not _fits(by_id, b.owner, choice):
             continue
         partner = find(choice)
         if partner is not None and partner is not b:
@@ -207,6 +209,14 @@ def _pool(blocks: list[_Block], k: int, by_id: Mapping[UUID, PlanTeam]) -> list[
         pool.remove(b)
         pool.remove(partner)
         pool.append(_merge(b, partner))
+
+
+def _fits(by_id: Mapping[UUID, PlanTeam], owner: UUID | None, choice: UUID) -> bool:
+    """Whether `choice` is the owner's parent or a sibling in this tree."""
+    team, chosen = by_id.get(owner) if owner is not None else None, by_id.get(choice)
+    if team is None or chosen is None or team.parent_id not in by_id:
+        return False
+    return choice == team.parent_id or chosen.parent_id == team.parent_id
 
 
 def _merge(a: _Block, b: _Block) -> _Block:
