@@ -124,6 +124,9 @@ ROUTES: dict[tuple[str, str], Route] = {
     ("GET", "/api/v1/teams/{team_id:uuid}"): Route(LEADER),
     ("PATCH", "/api/v1/teams/{team_id:uuid}"): Route(ADMIN, body=lambda t: {"name": "Renamed"}),
     ("POST", "/api/v1/teams/{team_id:uuid}/move"): Route(ADMIN, body=lambda t: {"parent_id": None}),
+    ("PUT", "/api/v1/teams/{team_id:uuid}/report-with"): Route(
+        ADMIN, body=lambda t: {"report_with": t.team}
+    ),
     ("POST", "/api/v1/teams/{team_id:uuid}/archive"): Route(ADMIN),
     ("GET", "/api/v1/people"): Route(ADMIN),
     ("POST", "/api/v1/people"): Route(
