@@ -153,6 +153,7 @@ ROUTES: dict[tuple[str, str], Route] = {
     ("GET", "/api/v1/pulses/{pulse_id:uuid}"): Route(LEADER),
     ("PATCH", "/api/v1/pulses/{pulse_id:uuid}"): Route(ADMIN, body=lambda t: {"name": "Renamed"}),
     ("GET", "/api/v1/pulses/{pulse_id:uuid}/schedule"): Route(LEADER),
+    ("GET", "/api/v1/pulses/{pulse_id:uuid}/preview"): Route(ADMIN),
     ("POST", "/api/v1/pulses/{pulse_id:uuid}/activate"): Route(ADMIN),
     ("POST", "/api/v1/pulses/{pulse_id:uuid}/deactivate"): Route(ADMIN),
     ("POST", "/api/v1/pulses/{pulse_id:uuid}/waves"): Route(ADMIN),
