@@ -106,6 +106,7 @@ ROUTES: dict[tuple[str, str], Route] = {
     ("POST", "/s/{token:str}"): Route(
         TOKEN, body=lambda t: "item:ps.risk=4", content_type="application/x-www-form-urlencoded"
     ),
+    ("GET", "/api/v1/respond/{token:str}"): Route(TOKEN),
     ("POST", "/api/v1/respond/{token:str}"): Route(TOKEN, body=lambda t: {"answers": {}}),
     ("GET", "/optout/{token:str}"): Route(TOKEN),
     ("POST", "/optout/{token:str}"): Route(TOKEN),
