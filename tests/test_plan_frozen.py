@@ -1,12 +1,16 @@
 """The reporting plan is frozen when a wave opens: the rollup, trends and the respondent page
-use those groups, and nothing done to the directory afterwards changes them."""
+use those groups, and nothing done to the directory afterwards changes them. Reads compare and
+explain groups: a change is only called within one group, and a subtree reported in parts says
+with whom."""
 
 from __future__ import annotations
 
+from datetime import UTC, datetime, timedelta
 from uuid import UUID
 
 import asyncpg
 
+from service.analytics.changes import wave_changes
 from service.analytics.trends import team_trend
 from service.surveys.waves import open_wave
 from tests.analytics_world import answered_wave, make_world
@@ -107,3 +111,46 @@ async def test_later_changes_to_the_tree_or_a_choice_do_not_change_an_opened_wav
     for trend in (design, data):
         assert [(w.group, w.pooled) for w in trend.waves] == [("Data & Design", True)]
         assert trend.waves[0].respondents == 9
+
+
+async def test_a_heatmap_change_is_only_called_between_rounds_of_the_same_group(
+    pool: asyncpg.Pool, org: Org
+) -> None:
+    teams, pulse_id = await make_world(pool, org.id, SPEC, {**SIZES, "Design": 5})
+    first = {teams["Platform"]: [3] * 10, teams["Data"]: [3] * 6, teams["Design"]: [3] * 5}
+    await answered_wave(
+        pool, org.id, pulse_id, first, opens_at=datetime.now(UTC) - timedelta(days=14)
+    )
+    # Two of Design leave: from the next round on, Design (3) is reported with Data.
+    await pool.execute(
+        "UPDATE people SET active = false WHERE id IN"
+        " (SELECT id FROM people WHERE team_id = $1 LIMIT 2)",
+        teams["Design"],
+    )
+    second = {teams["Platform"]: [6] * 10, teams["Data"]: [6] * 6, teams["Design"]: [6] * 3}
+    wave_id = await answered_wave(pool, org.id, pulse_id, second)
+    dims = await pool.fetchval(
+        "SELECT array_agg(DISTINCT dimension) FROM items i JOIN waves w"
+        " ON i.key = ANY (w.item_keys) AND i.org_id = w.org_id WHERE w.id = $1",
+        wave_id,
+    )
+    ids = [teams["Platform"], teams["Data"], teams["Design"]]
+    async with pool.acquire() as conn:
+        changes = await wave_changes(conn, org.id, wave_id, ids, list(dims), k=5)
+    assert {t for t, _ in changes} == {teams["Platform"]}
+    assert all(c.change == "up" for c in changes.values())
+
+
+async def test_a_subtree_pooled_with_teams_outside_it_names_them_in_its_reason(
+    pool: asyncpg.Pool, org: Org
+) -> None:
+    teams, pulse_id = await make_world(
+        pool, org.id, {"P": {"X": {"Y": {}}, "Z": {}}}, {"Y": 3, "Z": 6}
+    )
+    await answered_wave(pool, org.id, pulse_id, {teams["Y"]: [5, 5, 5], teams["Z"]: [4] * 6})
+    async with pool.acquire() as conn:
+        x = await team_trend(conn, org.id, teams["X"])
+    (point,) = x.waves
+    assert (point.reason_code, point.reason_about) == ("pooled", "Y & Z")
+    assert point.reason == "not reported on its own: part of it is reported together with Y & Z"
+    assert all(p.result.reason_about == "Y & Z" for s in x.series for p in s.points)
