@@ -159,6 +159,8 @@ def run_dev(settings: Settings, host: str, port: int, with_worker: bool = True) 
             f"  demo org      {demo.get('org_name', '')}  admin key: {demo.get('admin_key', '')}\n"
             f"  try           curl -H 'Authorization: Bearer {demo.get('admin_key', '')}' "
             f"{base}/api/v1/org\n"
+            f"  groups        {base}/api/v1/pulses/{demo.get('pulse_id', '')}/preview   (same key; "
+            "small teams are reported together, e.g. Design with Data)\n"
             f"  data folder   {folder.resolve()}\n"
             "Press Ctrl-C to stop.",
             flush=True,
