@@ -217,3 +217,41 @@ async def test_the_preview_of_the_demo_org_is_what_its_waves_freeze(
     assert preview["invited"] == await pool.fetchval(
         "SELECT count(*) FROM invitations WHERE wave_id = $1", opened
     )
+
+
+def test_with_several_roots_a_never_group_says_under_which_team() -> None:
+    ids = _ids("Design", "Sales", "Field", "Inside")
+    teams = [
+        PlanTeam(ids["Design"], None, "Design", 3),
+        PlanTeam(ids["Sales"], None, "Sales", 0),
+        PlanTeam(ids["Field"], ids["Sales"], "Field", 9),
+        PlanTeam(ids["Inside"], ids["Sales"], "Inside", 7),
+    ]
+    preview = preview_plan(teams, 5)
+    assert preview.warnings == [
+        "Design and its 3 people can never be reported: the pulse reaches only 3 people under "
+        "Design (fewer than 5)."
+    ]
+    assert [g.status for g in preview.groups] == ["never", "own", "own"]
+
+
+def test_a_choice_the_tree_no_longer_allows_is_a_warning() -> None:
+    ids = _ids("Product", "Data", "Design", "Sales", "Field")
+    teams = [
+        PlanTeam(ids["Product"], None, "Product", 0),
+        PlanTeam(ids["Data"], ids["Product"], "Data", 7),
+        PlanTeam(ids["Design"], ids["Product"], "Design", 3, report_with=ids["Field"]),
+        PlanTeam(ids["Sales"], None, "Sales", 0),
+        PlanTeam(ids["Field"], ids["Sales"], "Field", 9),
+    ]
+    preview = preview_plan(teams, 5)
+    assert preview.warnings == [
+        "Design's choice to be reported together with Field is ignored: it is not a sibling or "
+        "the parent of Design among the pulse's teams."
+    ]
+    assert ("Data & Design", "pooled") in [(g.name, g.status) for g in preview.groups]
+    outside = preview_plan(teams[:3], 5)  # a pulse over Product only: Field is not in it
+    assert outside.warnings == [
+        "Design's choice to be reported together with a team outside this pulse is ignored: it "
+        "is not a sibling or the parent of Design among the pulse's teams."
+    ]

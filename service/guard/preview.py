@@ -110,6 +110,8 @@ def preview_plan(teams: Iterable[PlanTeam], k: int) -> PlanPreview:
 def _pooled_reason(g: Group, parts: list[PreviewPart], k: int, by_id: dict[UUID, PlanTeam]) -> str:
     small = [p for p in parts if p.invited < k]
     others = [p.name for p in parts if p.invited >= k]
+    if not small:  # not made by the plan (it pools only what is below k); say what it is
+        return f"Reported together as “{g.name}” ({_people(g.invited)})"
     if len(small) == 1:
         said = f"{small[0].name} has {_people(small[0].invited)} (fewer than {k})"
     else:
@@ -134,8 +136,8 @@ def _never_reason(
     roots: int,
 ) -> str:
     if totals[root.id] == g.invited:
-        where = "the pulse reaches" if roots == 1 else f"the pulse reaches under {root.name}"
-        return f"{where} only {_people(g.invited)} (fewer than {k})"
+        under = "" if roots == 1 else f" under {root.name}"
+        return f"the pulse reaches only {_people(g.invited)}{under} (fewer than {k})"
     names = _and([p.name for p in parts])
     return (
         f"{names} {'has' if len(parts) == 1 else 'have'} {_people(g.invited)} (fewer than {k}), "
