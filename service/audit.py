@@ -38,6 +38,7 @@ ACTIONS: dict[str, str] = {
     "team.move": "team",
     "team.archive": "team",
     "team.leaders": "team",
+    "team.report_with": "team",
     "team.focus": "team",
     "person.create": "person",
     "person.update": "person",
@@ -59,7 +60,8 @@ ACTIONS: dict[str, str] = {
 ObjectKind = Literal["org", "api_key", "team", "person", "item", "pulse", "wave", "widget_token"]
 Action = Literal[
     "org.create", "org.floors", "key.create", "key.revoke", "team.create", "team.rename",
-    "team.move", "team.archive", "team.leaders", "team.focus", "person.create", "person.update",
+    "team.move", "team.archive", "team.leaders", "team.report_with", "team.focus",
+    "person.create", "person.update",
     "person.deactivate", "person.admin", "person.settings", "people.import", "item.add",
     "item.retire", "pulse.create", "pulse.update", "pulse.activate", "pulse.deactivate",
     "wave.open", "wave.close", "widget_token.create", "widget_token.revoke",

@@ -4,9 +4,9 @@ Besides the org and its admin key, the demo gets about four months of fortnightl
 and closed through the real `open_wave` / `close_wave` (so the rollups and the anonymity guard
 run exactly as in production), with answers dropped in the ballot box as submissions leave
 them. The story: Platform improves, Mobile declines, Data holds steady, Design (3 people) is
-too small to report on its own and is reported together with Data as "Data & Design", Sales is
-a second subtree. Seeding is idempotent: the
-history is written only when the demo org has no waves yet.
+too small to report on its own and is reported together with Data as "Data & Design" (the
+admin's "report with" choice, which is also the plan's default), Sales is a second subtree.
+Seeding is idempotent: the history is written only when the demo org has no waves yet.
 """
 
 from __future__ import annotations
@@ -71,10 +71,12 @@ async def seed_demo(conn: asyncpg.Connection, folder: Path, settings: Settings) 
     if not await conn.fetchval(queries.ORG_HAS_WAVES, org_id):
         await seed_history(conn, org_id, settings.secret_key)
     roles = await seed_console_roles(conn, org_id)
+    pulse_id = await conn.fetchval(queries.DEMO_PULSE_ID, org_id)
     return {
         "org_id": str(org_id),
         "org_name": DEMO_ORG,
         "admin_key": key_file.read_text().strip(),
+        "pulse_id": str(pulse_id),
         **roles,
     }
 
@@ -119,6 +121,7 @@ async def seed_history(
                     for i in range(size)
                 ],
             )
+        await conn.execute(queries.DEMO_REPORT_WITH, org_id, ids["Design"], ids["Data"])
         core = [i.key for i in builtin_items() if i.core]
         rotating = [i.key for i in builtin_items() if not i.core]
         pulse_id: UUID = await conn.fetchval(

@@ -178,6 +178,8 @@ def run_dev(settings: Settings, host: str, port: int, with_worker: bool = True) 
             f"{base}/api/v1/org\n"
             f"  CLI           candor org list; candor key list --org '{demo.get('org_name', '')}'"
             "   (same data folder: they use this instance)\n"
+            f"  groups        {base}/api/v1/pulses/{demo.get('pulse_id', '')}/preview   (same key; "
+            "small teams are reported together, e.g. Design with Data)\n"
             f"  data folder   {folder.resolve()}\n"
             "Press Ctrl-C to stop.",
             flush=True,

@@ -184,6 +184,11 @@ DEMO_TEAM = """
 INSERT INTO teams (org_id, parent_id, name) VALUES ($1, $2, $3) RETURNING id
 """
 
+# The demo's admin choice: Design (3 people) is reported together with Data.
+DEMO_REPORT_WITH = """
+UPDATE teams SET report_with = $3 WHERE org_id = $1 AND id = $2
+"""
+
 DEMO_PERSON = """
 INSERT INTO people (org_id, email, display_name, team_id) VALUES ($1, $2, $3, $4)
 """
@@ -194,6 +199,10 @@ INSERT INTO pulses (org_id, name, team_ids, core_items, rotating_items,
                     starts_at, next_wave_at)
 VALUES ($1, 'Fortnightly team pulse', $2, $3, $4, $5, 'every_n_weeks', 2, 5, 5, 10, $6, $7)
 RETURNING id
+"""
+
+DEMO_PULSE_ID = """
+SELECT id FROM pulses WHERE org_id = $1 ORDER BY created_at, id LIMIT 1
 """
 
 DEMO_WAVE_ITEMS = """

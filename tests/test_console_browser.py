@@ -115,6 +115,8 @@ async def _sign_in(
     assert link
     await page.goto(live + link.group(0))
     await page.get_by_role("button", name="Sign in").click()
+    # Let my-teams finish loading: a goto that interrupts it would count as a failed request.
+    await page.wait_for_load_state()
     assert page.url.endswith("/console/teams")
 
 

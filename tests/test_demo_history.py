@@ -27,6 +27,17 @@ async def test_demo_history_shows_improving_declining_and_pooled_small_teams(
             r["name"]: r["id"]
             for r in await conn.fetch("SELECT id, name FROM teams WHERE org_id = $1", org_id)
         }
+        # The admin's choice the demo shows: Design is reported together with Data.
+        choices = {
+            r["name"]: r["report_with"]
+            for r in await conn.fetch(
+                "SELECT name, report_with FROM teams WHERE org_id = $1", org_id
+            )
+        }
+        assert {n: c for n, c in choices.items() if c} == {"Design": teams["Data"]}
+        assert demo["pulse_id"] == str(
+            await conn.fetchval("SELECT id FROM pulses WHERE org_id = $1", org_id)
+        )
         platform = await team_trend(conn, org_id, teams["Platform"], waves_limit=WAVES)
         mobile = await team_trend(conn, org_id, teams["Mobile"], waves_limit=WAVES)
         design = await team_trend(conn, org_id, teams["Design"], waves_limit=WAVES)

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import secrets
 import shutil
 import signal
@@ -89,6 +90,8 @@ def test_dev_starts_ready_refuses_a_twin_and_stops_cleanly(folder: Path) -> None
             proc.kill()
             raise
     assert "Candor is up" in out
+    # Where to see the demo's groups (Design, 3 people, is reported together with Data).
+    assert re.search(r"groups +http://127\.0\.0\.1:\d+/api/v1/pulses/[0-9a-f-]{36}/preview", out)
     assert proc.returncode == 0
     deadline = time.monotonic() + 10
     while _leftovers(folder) and time.monotonic() < deadline:

@@ -107,6 +107,7 @@ ROUTES: dict[tuple[str, str], Route] = {
     ("POST", "/s/{token:str}"): Route(
         TOKEN, body=lambda t: "item:ps.risk=4", content_type="application/x-www-form-urlencoded"
     ),
+    ("GET", "/api/v1/respond/{token:str}"): Route(TOKEN),
     ("POST", "/api/v1/respond/{token:str}"): Route(TOKEN, body=lambda t: {"answers": {}}),
     ("GET", "/optout/{token:str}"): Route(TOKEN),
     ("POST", "/optout/{token:str}"): Route(TOKEN),
@@ -127,6 +128,9 @@ ROUTES: dict[tuple[str, str], Route] = {
     ("GET", "/api/v1/teams/{team_id:uuid}"): Route(LEADER),
     ("PATCH", "/api/v1/teams/{team_id:uuid}"): Route(ADMIN, body=lambda t: {"name": "Renamed"}),
     ("POST", "/api/v1/teams/{team_id:uuid}/move"): Route(ADMIN, body=lambda t: {"parent_id": None}),
+    ("PUT", "/api/v1/teams/{team_id:uuid}/report-with"): Route(
+        ADMIN, body=lambda t: {"report_with": t.team}
+    ),
     ("POST", "/api/v1/teams/{team_id:uuid}/archive"): Route(ADMIN),
     ("GET", "/api/v1/people"): Route(ADMIN),
     ("POST", "/api/v1/people"): Route(
@@ -153,6 +157,7 @@ ROUTES: dict[tuple[str, str], Route] = {
     ("GET", "/api/v1/pulses/{pulse_id:uuid}"): Route(LEADER),
     ("PATCH", "/api/v1/pulses/{pulse_id:uuid}"): Route(ADMIN, body=lambda t: {"name": "Renamed"}),
     ("GET", "/api/v1/pulses/{pulse_id:uuid}/schedule"): Route(LEADER),
+    ("GET", "/api/v1/pulses/{pulse_id:uuid}/preview"): Route(ADMIN),
     ("POST", "/api/v1/pulses/{pulse_id:uuid}/activate"): Route(ADMIN),
     ("POST", "/api/v1/pulses/{pulse_id:uuid}/deactivate"): Route(ADMIN),
     ("POST", "/api/v1/pulses/{pulse_id:uuid}/waves"): Route(ADMIN),

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from uuid import UUID
 
+import msgspec
 import numpy as np
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -63,6 +64,44 @@ def test_an_admin_choice_comes_first() -> None:
     teams = _tree(DEMO, Design="Platform")
     plan = plan_reporting(teams, 5)
     assert [g.name for g in plan.groups if g.pooled] == ["Design & Platform"]
+
+
+def test_a_choice_applies_only_to_a_team_too_small_to_report_alone() -> None:
+    # Platform (11) has a choice left over from when it was small: it reports on its own.
+    teams = _tree(DEMO, Platform="Mobile")
+    plan = plan_reporting(teams, 5)
+    assert [g.name for g in plan.groups if g.pooled] == ["Data & Design"]
+
+
+def test_a_choice_that_is_no_longer_a_sibling_or_the_parent_is_ignored() -> None:
+    # Design chose Field sales (a team of another subtree, e.g. before a move): the default
+    # partner applies, and no group crosses the two subtrees.
+    teams = _tree(DEMO, Design="Field sales")
+    plan = plan_reporting(teams, 5)
+    assert [g.name for g in plan.groups if g.pooled] == ["Data & Design"]
+    # A chose B1 when B1 was its sibling; B1 now sits under B, whose remainder is pooled here.
+    spec = {
+        "P": (None, 0),
+        "A": ("P", 3),
+        "C": ("P", 2),
+        "D": ("P", 9),
+        "B": ("P", 0),
+        "B1": ("B", 2),
+        "B2": ("B", 2),
+    }
+    default = plan_reporting(_tree(spec), 5)
+    moved = plan_reporting(_tree(spec, A="B1"), 5)
+    assert sorted(g.name for g in moved.groups) == sorted(g.name for g in default.groups)
+    assert sorted(g.name for g in moved.groups if g.pooled) == ["A & C", "B1 & B2 & D"]
+
+
+def test_choosing_the_parent_pools_with_its_own_members() -> None:
+    spec = {"Eng": (None, 4), "Platform": ("Eng", 3), "Apps": ("Eng", 2), "Ops": ("Eng", 9)}
+    plan = plan_reporting(_tree(spec, Apps="Eng"), 5)
+    assert sorted(g.name for g in plan.groups if g.pooled) == [
+        "Apps & Eng (direct members)",
+        "Ops & Platform",
+    ]
 
 
 def test_a_parents_own_members_are_a_pooling_partner() -> None:
@@ -199,5 +238,41 @@ def test_no_small_group_of_respondents_can_be_worked_out_from_what_is_published(
         if g in wave.groups and n[g] > 0:
             assert not _determined(published, s, unknown), f"{g} is derivable"
     for t in teams:  # nor any single team's own answers below k
+        if 0 < answered[t.id] < k:
+            assert not _determined(published, {t.id}, unknown), f"{t.name} is derivable"
+
+
+@st.composite
+def charts_with_choices(draw: st.DrawFn) -> tuple[list[PlanTeam], int, dict[UUID, int]]:
+    """Charts where some teams carry a choice, fitting or not (any team of the chart)."""
+    teams, k, answered = draw(charts())
+    ids = [t.id for t in teams]
+    chosen = [
+        msgspec.structs.replace(t, report_with=draw(st.sampled_from(ids)))
+        if draw(st.integers(0, 2)) == 0
+        else t
+        for t in teams
+    ]
+    return chosen, k, answered
+
+
+@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(charts_with_choices())
+def test_choices_keep_every_rule_of_the_plan(chart) -> None:
+    teams, k, answered = chart
+    plan = plan_reporting(teams, k)
+    placed = [a for g in plan.groups for a in g.teams]
+    assert sorted(placed, key=str) == sorted((t.id for t in teams if t.invited > 0), key=str)
+    roots = {t.id for t in teams if t.parent_id is None}
+    for g in plan.groups:
+        if g.invited < k:
+            assert g.id in plan.never and g.anchor in roots
+    tree, unreportable = reporting_tree(plan)
+    atoms = {(key.team_id, key.scope): set(key.atoms or ()) for key in plan.keys}
+    n = {g: sum(answered[a] for a in s) for g, s in atoms.items()}
+    wave = plan_wave(tree, n, {}, k=k, comment_k=k, unreportable=unreportable)
+    published = [atoms[g] for g in tree.cell_of if g not in wave.groups]
+    unknown = [t.id for t in teams if answered[t.id] > 0]
+    for t in teams:
         if 0 < answered[t.id] < k:
             assert not _determined(published, {t.id}, unknown), f"{t.name} is derivable"

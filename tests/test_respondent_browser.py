@@ -15,7 +15,10 @@ import uvicorn
 
 from service.app import create_app
 from service.settings import Settings
-from tests.conftest import ROOT, Org
+from service.surveys.respond import token_for
+from service.surveys.waves import open_wave
+from tests.conftest import ROOT, TEST_SECRET, Org
+from tests.factories import make_people, make_pulse, make_team_tree
 from tests.helpers_waves import open_test_wave
 
 CHROMIUM = "/usr/bin/chromium"
@@ -91,6 +94,12 @@ async def test_a_person_answers_by_keyboard_fixes_an_error_and_is_thanked(
     assert await page.get_attribute("html", "lang") == "en"
     assert await page.locator("fieldset legend").count() == len(w.item_keys)
     assert await page.get_by_text("at least 5 people").count() == 1
+    # The person sees which group their answers count toward and how many were invited to it.
+    group = page.locator("p.note.group")
+    assert await group.inner_text() == (
+        "Your answers count toward Platform: 6 people were invited. Results are shown only if "
+        "at least 5 of them answer."
+    )
     # The stylesheet loaded from our own origin and applies.
     button_bg = await page.eval_on_selector("button", "b => getComputedStyle(b).backgroundColor")
     assert button_bg == "rgb(11, 79, 138)"
@@ -128,10 +137,26 @@ async def test_a_person_answers_by_keyboard_fixes_an_error_and_is_thanked(
 async def test_language_switch_shows_dutch_without_javascript(
     page: Any, live_server: str, pool: asyncpg.Pool, org: Org
 ) -> None:
-    w = await open_test_wave(pool, org.id, locale="en")
-    await page.goto(f"{live_server}/s/{w.tokens[0]}")
+    # Design (3 people) is reported together with Data (7): the page says so.
+    teams = await make_team_tree(pool, org.id, {"Product": {"Data": {}, "Design": {}}})
+    await make_people(pool, org.id, teams["Data"], 7)
+    await make_people(pool, org.id, teams["Design"], 3)
+    pulse_id = await make_pulse(pool, org.id, [teams["Product"]])
+    async with pool.acquire() as conn:
+        wave_id = await open_wave(conn, org.id, pulse_id, secret=TEST_SECRET)
+    invitation = await pool.fetchval(
+        "SELECT id FROM invitations WHERE wave_id = $1 AND team_id = $2 LIMIT 1",
+        wave_id,
+        teams["Design"],
+    )
+    await page.goto(f"{live_server}/s/{token_for(TEST_SECRET, invitation)}")
     await page.get_by_role("link", name="Nederlands").click()
     assert await page.get_attribute("html", "lang") == "nl"
     assert await page.get_by_role("button").inner_text() == "Verstuur mijn antwoorden"
+    assert await page.locator("p.note.group").inner_text() == (
+        "Je antwoorden tellen mee voor “Data & Design” (je team wordt samen met Data "
+        "gerapporteerd): er zijn 10 mensen uitgenodigd. Uitkomsten worden alleen getoond als "
+        "minstens 5 van hen antwoorden."
+    )
     await page.screenshot(path=str(ROOT / "docs" / "img" / "respondent-nl.png"), full_page=False)
     assert page.problems == []

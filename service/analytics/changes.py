@@ -2,9 +2,9 @@
 
 `wave_changes()` gives, for the cells of a heatmap, what the trend gives for its latest point:
 the change of the 0-100 score since the team's previous published result (within the org's 12
-closed waves before this one), its interval and the call ("up", "down", "no detectable
-change"). Both cells pass through the guard first; a change is computed only between two
-released cells, so a hidden cell never gets a flag.
+closed waves before this one) when both describe the same group, its interval and the call
+("up", "down", "no detectable change"). Both cells pass through the guard first; a change is
+computed only between two released cells, so a hidden cell never gets a flag.
 """
 
 from __future__ import annotations
@@ -53,7 +53,12 @@ async def wave_changes(
     for row in current:
         key = (row["team_id"], row["key"])
         prev = before.get(key)
-        if prev is None:
+        # As in the trend: only two results of the same group are compared (a team reported
+        # alone one round and together with another the next has no change to call).
+        if prev is None or (prev["group_name"], prev["pooled"]) != (
+            row["group_name"],
+            row["pooled"],
+        ):
             continue
         now = guard.release_cell(aggregate_of(row), row["hidden"], k=k, wave_closed=True)
         then = guard.release_cell(aggregate_of(prev), prev["hidden"], k=prev["k"], wave_closed=True)

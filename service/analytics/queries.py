@@ -308,12 +308,16 @@ ORDER BY name, g.team_id
 LIMIT $5 OFFSET $6
 """
 
+# With the group each row describes (a change is only called between waves of the same group).
 HEATMAP_CELLS = """
-SELECT team_id, key, n, sum_raw, sumsq_raw, sum100, sumsq100, favourable, scale_min, scale_max,
-       hidden, hidden_because, pooled_var_raw, pooled_var100
-FROM wave_cells
-WHERE org_id = $1 AND wave_id = $2 AND scope = $3 AND kind = 'dimension'
-  AND team_id = ANY ($4::uuid[]) AND key = ANY ($5::text[])
+SELECT c.team_id, c.key, c.n, c.sum_raw, c.sumsq_raw, c.sum100, c.sumsq100, c.favourable,
+       c.scale_min, c.scale_max, c.hidden, c.hidden_because, c.pooled_var_raw, c.pooled_var100,
+       g.name AS group_name, coalesce(g.pooled, false) AS pooled
+FROM wave_cells c
+LEFT JOIN wave_groups g ON g.org_id = c.org_id AND g.wave_id = c.wave_id
+                       AND g.team_id = c.team_id AND g.scope = c.scope
+WHERE c.org_id = $1 AND c.wave_id = $2 AND c.scope = $3 AND c.kind = 'dimension'
+  AND c.team_id = ANY ($4::uuid[]) AND c.key = ANY ($5::text[])
 """
 
 HEATMAP_IN_SCOPE = """
@@ -365,7 +369,8 @@ SELECT key FROM items WHERE org_id = $1
 # --- changes (heatmap change flags) ----------------------------------------------------------
 
 # Per team and dimension, its latest published cell in the org's 12 closed waves before this
-# one (the trend's default window); the guard re-checks every row before it is used.
+# one (the trend's default window), with the group it described; the guard re-checks every row
+# before it is used.
 PREVIOUS_CELLS = """
 WITH cur AS (
     SELECT opens_at, id FROM waves WHERE org_id = $1 AND id = $2
@@ -378,9 +383,12 @@ WITH cur AS (
 )
 SELECT DISTINCT ON (c.team_id, c.key)
        c.team_id, c.key, c.n, c.sum_raw, c.sumsq_raw, c.sum100, c.sumsq100, c.favourable,
-       c.scale_min, c.scale_max, c.hidden, p.k
+       c.scale_min, c.scale_max, c.hidden, c.pooled_var_raw, c.pooled_var100, p.k,
+       g.name AS group_name, coalesce(g.pooled, false) AS pooled
 FROM prior p
 JOIN wave_cells c ON c.org_id = $1 AND c.wave_id = p.id
+LEFT JOIN wave_groups g ON g.org_id = c.org_id AND g.wave_id = c.wave_id
+                       AND g.team_id = c.team_id AND g.scope = c.scope
 WHERE c.scope = $3 AND c.kind = 'dimension' AND c.team_id = ANY ($4::uuid[])
   AND c.key = ANY ($5::text[]) AND c.hidden IS NULL AND c.n >= p.k
 ORDER BY c.team_id, c.key, p.opens_at DESC, p.id DESC

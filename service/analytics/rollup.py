@@ -141,7 +141,8 @@ async def apply_guard(
     comment_k: int,
 ) -> None:
     """Run the guard's plan over the wave's rollup rows and store which ones are hidden, with
-    the names of the small groups a complement protects."""
+    the names of the small groups a complement protects, or for a key not reported on its own,
+    of the groups outside it that part of it is reported with."""
     tree, unreportable = reporting_tree(reporting)
     names = {(key.team_id, key.scope): key.name for key in reporting.keys}
     groups = await conn.fetch(queries.GROUP_COUNTS, org_id, wave_id)
@@ -160,6 +161,8 @@ async def apply_guard(
     )
 
     def because(measure: str, key: GroupKey) -> str | None:
+        if key in unreportable:
+            return names.get(key)  # the groups outside it that part of it is reported with
         protected = plan.causes.get((measure, key))
         if not protected:
             return None

@@ -91,7 +91,9 @@ async def heatmap_page(
                     dimension=d,
                     cell=c,
                     shade=shade(c.score),
-                    reason=None if c.published else i18n.reason(c.reason_code, lang, k),
+                    reason=None
+                    if c.published
+                    else i18n.reason(c.reason_code, lang, k, c.reason_about),
                     change=ch.change if ch else None,
                     change_words=i18n.change_words(ch.change, lang) if ch else None,
                     delta=ch.delta if ch else None,
@@ -105,7 +107,10 @@ async def heatmap_page(
                 cells=cells,
                 participation=r.participation,
                 participation_words=participation_words(r.participation, lang),
-                reason=i18n.reason(r.reason_code, lang, k) if r.reason_code else None,
+                reason=i18n.reason(r.reason_code, lang, k, r.reason_about)
+                if r.reason_code
+                else None,
+                group=i18n.pooled_group(r.group, r.pooled, r.reason_code),
             )
         )
     closed_on = next((o.closed_on for o in options if o.wave_id == grid.wave_id), None)

@@ -58,10 +58,20 @@ def dimension_name(key: str, lang: str) -> str:
     return names[pick(lang)] if names else key.replace("_", " ").capitalize()
 
 
-def reason(code: str | None, lang: str, k: int) -> str:
-    """A hidden number's reason in the reader's language, from the guard's code."""
-    known = {"few", "complement", "open", "not_asked", "invitees", "unpublished"}
+def reason(code: str | None, lang: str, k: int, about: str | None = None) -> str:
+    """A hidden number's reason in the reader's language, from the guard's code and, where
+    the reason is about another group (`reason_about`), that group's name."""
+    if code in ("complement", "pooled") and about:
+        return t(lang, f"reason_{code}_about", k=k, about=about)
+    known = {"few", "complement", "pooled", "open", "not_asked", "invitees", "unpublished"}
     return t(lang, f"reason_{code}" if code in known else "reason_unknown", k=k)
+
+
+def pooled_group(group: str | None, pooled: bool, code: str | None) -> str | None:
+    """The pooled group ("Data & Design") a wave point or heatmap row reports, else None: a
+    team's own group needs no note, and a subtree hidden because part of it is pooled elsewhere
+    has its reason instead."""
+    return group if pooled and group and code != "pooled" else None
 
 
 def change_words(change: str | None, lang: str) -> str | None:

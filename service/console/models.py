@@ -51,6 +51,7 @@ class TeamCard(msgspec.Struct, frozen=True):
     group_reason: str | None  # the whole group hidden in the latest round
     open_closes_on: date | None
     next_round_on: date | None
+    group: str | None = None  # the pooled group of the latest round ("Data & Design")
 
 
 class MyTeamsView(msgspec.Struct, frozen=True):
@@ -83,6 +84,7 @@ class WaveRow(msgspec.Struct, frozen=True):
     participation: Participation
     participation_words: str | None
     reason: str | None
+    group: str | None = None  # the pooled group this round reported, if any
 
 
 class FocusEntry(msgspec.Struct, frozen=True):
@@ -113,6 +115,8 @@ class TeamHeader(msgspec.Struct, frozen=True):
     closed_on: date | None
     open_closes_on: date | None
     next_round_on: date | None
+    # "Reported together as “Data & Design”" and why, when the latest round pooled the team.
+    group_note: str | None = None
 
 
 class TeamPageView(msgspec.Struct, frozen=True):
@@ -197,6 +201,7 @@ class HeatRow(msgspec.Struct, frozen=True):
     participation: Participation
     participation_words: str | None
     reason: str | None
+    group: str | None = None  # the pooled group the row reports ("Data & Design"), if any
 
 
 class RoundOption(msgspec.Struct, frozen=True):

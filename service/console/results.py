@@ -34,7 +34,7 @@ async def _status(conn: Any, org_id: UUID, team_id: UUID, wave_id: UUID, lang: s
     if wave is None or wave.state != "closed":
         return i18n.t(lang, "mail_results_hidden", reason=i18n.reason("open", lang, 0))
     if wave.reason_code is not None:
-        reason = i18n.reason(wave.reason_code, lang, wave.k)
+        reason = i18n.reason(wave.reason_code, lang, wave.k, wave.reason_about)
         return i18n.t(lang, "mail_results_hidden", reason=reason)
     return i18n.t(lang, "mail_results_shown")
 

@@ -71,7 +71,7 @@ def _dimension(
             continue  # an open round has nothing to show yet
         label = i18n.day(wave.closes_on, lang)
         c = p.result
-        reason = None if c.published else i18n.reason(c.reason_code, lang, wave.k)
+        reason = None if c.published else i18n.reason(c.reason_code, lang, wave.k, c.reason_about)
         if c.published and c.score_ci is not None:
             note = i18n.t(
                 lang,
@@ -118,7 +118,8 @@ async def team_page(conn: Any, session: ConsoleSession, team_id: UUID, page: Pag
             respondents=w.respondents,
             participation=w.participation,
             participation_words=participation_words(w.participation, lang),
-            reason=i18n.reason(w.reason_code, lang, w.k) if w.reason_code else None,
+            reason=i18n.reason(w.reason_code, lang, w.k, w.reason_about) if w.reason_code else None,
+            group=i18n.pooled_group(w.group, w.pooled, w.reason_code),
         )
         for w in trend.waves
         if w.state == "closed"
@@ -166,7 +167,7 @@ async def items_page(conn: Any, session: ConsoleSession, team_id: UUID, page: Pa
             reason = (
                 None
                 if p.result.published
-                else i18n.reason(p.result.reason_code, lang, ks[w.wave_id])
+                else i18n.reason(p.result.reason_code, lang, ks[w.wave_id], p.result.reason_about)
             )
             cells.append(ItemCell(p.result, reason))
         last = by_wave.get(closed[-1].wave_id) if closed else None

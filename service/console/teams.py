@@ -56,7 +56,7 @@ def latest_dimensions(trend: TeamTrend, lang: str) -> list[DimensionLatest]:
                 cell=p.result,
                 reason=None
                 if p.result.published
-                else i18n.reason(p.result.reason_code, lang, wave.k),
+                else i18n.reason(p.result.reason_code, lang, wave.k, p.result.reason_about),
                 change=p.change,
                 change_words=i18n.change_words(p.change, lang),
                 delta=p.delta,
@@ -85,6 +85,17 @@ async def team_header(
         closed_on=wave.closes_on if wave else None,
         open_closes_on=open_closes_on(trend),
         next_round_on=nexts.get(team_id),
+        group_note=group_note(wave, i18n.pick(session.locale)),
+    )
+
+
+def group_note(wave: Any, lang: str) -> str | None:
+    """ "Reported together as “Data & Design”" and why, for a round that pooled the team."""
+    group = i18n.pooled_group(wave.group, wave.pooled, wave.reason_code) if wave else None
+    if group is None:
+        return None
+    return (
+        f"{i18n.t(lang, 'reported_together', group=group)}. {i18n.t(lang, 'pooled_why', k=wave.k)}"
     )
 
 
@@ -128,11 +139,14 @@ async def my_teams(conn: Any, session: ConsoleSession, page: Page) -> MyTeamsVie
                 dimensions=latest_dimensions(trend, lang),
                 participation=participation,
                 participation_words=participation_words(participation, lang),
-                group_reason=i18n.reason(wave.reason_code, lang, wave.k)
+                group_reason=i18n.reason(wave.reason_code, lang, wave.k, wave.reason_about)
                 if wave and wave.reason_code
                 else None,
                 open_closes_on=open_closes_on(trend),
                 next_round_on=nexts.get(t["id"]),
+                group=i18n.pooled_group(wave.group, wave.pooled, wave.reason_code)
+                if wave
+                else None,
             )
         )
     return MyTeamsView(page=page, admin=session.admin, teams=cards)

@@ -31,6 +31,9 @@ import msgspec
 
 from .suppression import GroupKey, WaveTree
 
+# How a pooled group's name calls a team's own members when the team has sub-teams.
+OWN_LABEL = "{team} (direct members)"
+
 
 class PlanTeam(msgspec.Struct, frozen=True):
     """A team as the plan sees it: its place in the tree and its own invited people."""
@@ -87,7 +90,7 @@ def _name(parts: Iterable[str]) -> str:
 
 
 def plan_reporting(
-    teams: Iterable[PlanTeam], k: int, *, own_label: str = "{team} (direct members)"
+    teams: Iterable[PlanTeam], k: int, *, own_label: str = OWN_LABEL
 ) -> ReportingPlan:
     """Plan the groups of one wave; `own_label` names a team's own members in a pooled name."""
     by_id = {t.id: t for t in teams}
@@ -180,7 +183,14 @@ def _pool(blocks: list[_Block], k: int, by_id: Mapping[UUID, PlanTeam]) -> list[
 
     for b in list(pool):
         choice = by_id[b.owner].report_with if b.owner is not None else None
-        if choice is None or b not in pool:
+        # A choice is for a group too small to report alone, and only a sibling or the parent
+        # fits: a choice the tree no longer allows (a team moved away since) is ignored.
+        if (
+            choice is None
+            or b not in pool
+            or b.invited >= k
+            or not choice_fits(by_id, b.owner, choice)
+        ):
             continue
         partner = find(choice)
         if partner is not None and partner is not b:
@@ -207,6 +217,14 @@ def _pool(blocks: list[_Block], k: int, by_id: Mapping[UUID, PlanTeam]) -> list[
         pool.remove(b)
         pool.remove(partner)
         pool.append(_merge(b, partner))
+
+
+def choice_fits(by_id: Mapping[UUID, PlanTeam], owner: UUID | None, choice: UUID) -> bool:
+    """Whether `choice` is the parent of team `owner`, or a sibling, in this tree."""
+    team, chosen = by_id.get(owner) if owner is not None else None, by_id.get(choice)
+    if team is None or chosen is None or team.parent_id not in by_id:
+        return False
+    return choice == team.parent_id or chosen.parent_id == team.parent_id
 
 
 def _merge(a: _Block, b: _Block) -> _Block:

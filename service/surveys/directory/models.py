@@ -33,6 +33,7 @@ __all__ = [
     "TeamOut",
     "TeamPage",
     "TeamRename",
+    "TeamReportWith",
 ]
 
 Locale = Literal["en", "nl"]
@@ -55,12 +56,20 @@ class TeamMove(msgspec.Struct, forbid_unknown_fields=True, frozen=True):
     parent_id: UUID | None  # None makes the team a root
 
 
+class TeamReportWith(msgspec.Struct, forbid_unknown_fields=True, frozen=True):
+    # A sibling or the parent; null clears the choice (the plan's default partner applies).
+    report_with: UUID | None
+
+
 class TeamOut(msgspec.Struct, frozen=True):
     id: UUID
     name: str
     parent_id: UUID | None
     archived: bool
     created_at: datetime
+    # Whom the team is reported together with when it has fewer than k people (an admin's
+    # choice: a sibling or the parent); None: the reporting plan's default.
+    report_with: UUID | None = None
 
 
 class TeamNode(msgspec.Struct, frozen=True):

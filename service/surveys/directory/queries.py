@@ -13,17 +13,28 @@ TEAM_ARCHIVED = "SELECT archived_at IS NOT NULL FROM teams WHERE org_id = $1 AND
 
 INSERT_TEAM = """
 INSERT INTO teams (org_id, parent_id, name) VALUES ($1, $2, $3)
-RETURNING id, name, parent_id, archived_at IS NOT NULL AS archived, created_at
+RETURNING id, name, parent_id, archived_at IS NOT NULL AS archived, created_at, report_with
 """
 
 GET_TEAM = """
-SELECT id, name, parent_id, archived_at IS NOT NULL AS archived, created_at
+SELECT id, name, parent_id, archived_at IS NOT NULL AS archived, created_at, report_with
 FROM teams WHERE org_id = $1 AND id = $2
 """
 
 RENAME_TEAM = """
 UPDATE teams SET name = $3 WHERE org_id = $1 AND id = $2
-RETURNING id, name, parent_id, archived_at IS NOT NULL AS archived, created_at
+RETURNING id, name, parent_id, archived_at IS NOT NULL AS archived, created_at, report_with
+"""
+
+# What a "report with" choice is checked against: the team and the chosen one, as they stand.
+TEAM_PLACE = """
+SELECT id, name, parent_id, archived_at IS NOT NULL AS archived FROM teams
+WHERE org_id = $1 AND id = $2
+"""
+
+SET_REPORT_WITH = """
+UPDATE teams SET report_with = $3 WHERE org_id = $1 AND id = $2
+RETURNING id, name, parent_id, archived_at IS NOT NULL AS archived, created_at, report_with
 """
 
 # Would hanging team $2 under $3 close a loop? Only if $3 lies in $2's own subtree.
@@ -35,7 +46,7 @@ SELECT EXISTS (
 
 MOVE_TEAM = """
 UPDATE teams SET parent_id = $3 WHERE org_id = $1 AND id = $2
-RETURNING id, name, parent_id, archived_at IS NOT NULL AS archived, created_at
+RETURNING id, name, parent_id, archived_at IS NOT NULL AS archived, created_at, report_with
 """
 
 COUNT_LIVE_CHILDREN = """
@@ -46,12 +57,12 @@ COUNT_ACTIVE_MEMBERS = "SELECT count(*) FROM people WHERE org_id = $1 AND team_i
 
 ARCHIVE_TEAM = """
 UPDATE teams SET archived_at = now() WHERE org_id = $1 AND id = $2
-RETURNING id, name, parent_id, archived_at IS NOT NULL AS archived, created_at
+RETURNING id, name, parent_id, archived_at IS NOT NULL AS archived, created_at, report_with
 """
 
 # $2: the teams the caller may see; $3: include archived teams.
 LIST_TEAMS_PAGE = """
-SELECT id, name, parent_id, archived_at IS NOT NULL AS archived, created_at,
+SELECT id, name, parent_id, archived_at IS NOT NULL AS archived, created_at, report_with,
        count(*) OVER () AS total
 FROM teams
 WHERE org_id = $1 AND id = ANY($2::uuid[]) AND ($3 OR archived_at IS NULL)
@@ -64,7 +75,7 @@ WHERE org_id = $1 AND id = ANY($2::uuid[]) AND ($3 OR archived_at IS NULL)
 """
 
 LIST_TEAMS = """
-SELECT id, name, parent_id, archived_at IS NOT NULL AS archived, created_at
+SELECT id, name, parent_id, archived_at IS NOT NULL AS archived, created_at, report_with
 FROM teams
 WHERE org_id = $1 AND id = ANY($2::uuid[]) AND ($3 OR archived_at IS NULL)
 """

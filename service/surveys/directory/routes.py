@@ -10,7 +10,7 @@ from __future__ import annotations
 from typing import Any
 from uuid import UUID
 
-from litestar import Controller, Request, get, patch, post
+from litestar import Controller, Request, get, patch, post, put
 from litestar.datastructures import State
 from litestar.di import Provide
 
@@ -33,6 +33,7 @@ from .models import (
     TeamOut,
     TeamPage,
     TeamRename,
+    TeamReportWith,
 )
 
 
@@ -95,6 +96,25 @@ class TeamController(Controller):
         async with state.pool.acquire() as conn:
             return await teams.rename_team(
                 conn, who.org_id, team_id, data.name, actor=Actor.of_key(who)
+            )
+
+    @put(
+        "/teams/{team_id:uuid}/report-with",
+        summary="Choose whom a small team is reported together with (admin); null clears it",
+        description=(
+            "When a team has fewer than k people, a wave reports it together with another "
+            "group. `report_with` picks that group: a sibling team or the parent (its own "
+            "members). Waves already opened keep their groups; "
+            "GET /api/v1/pulses/{id}/preview shows what the next wave would report."
+        ),
+    )
+    async def set_report_with(
+        self, state: State, who: Principal, team_id: UUID, data: TeamReportWith
+    ) -> TeamOut:
+        who.require_admin()
+        async with state.pool.acquire() as conn:
+            return await teams.set_report_with(
+                conn, who.org_id, team_id, data.report_with, actor=Actor.of_key(who)
             )
 
     @post(

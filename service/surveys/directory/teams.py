@@ -1,4 +1,5 @@
-"""The org chart: teams as a tree (create, rename, move, archive; flat and tree listings).
+"""The org chart: teams as a tree (create, rename, move, archive; flat and tree listings),
+and each team's "report with" choice for the reporting plan.
 
 Admin keys read and write their whole org. Leader keys read the teams of their subtrees and
 write nothing (routes.py decides who may call what; these functions take the teams a caller may
@@ -27,7 +28,14 @@ async def lock_directory(conn: asyncpg.Connection, org_id: UUID) -> None:
 
 def _team(row: asyncpg.Record | None) -> TeamOut:
     assert row is not None
-    return TeamOut(row["id"], row["name"], row["parent_id"], row["archived"], row["created_at"])
+    return TeamOut(
+        row["id"],
+        row["name"],
+        row["parent_id"],
+        row["archived"],
+        row["created_at"],
+        row["report_with"],
+    )
 
 
 async def require_live_team(
@@ -106,6 +114,49 @@ async def move_team(
         except asyncpg.UniqueViolationError:
             raise _name_taken() from None
         await record(conn, actor, "team.move", "team", team_id, {"parent_id": parent_id})
+    return _team(row)
+
+
+async def set_report_with(
+    conn: asyncpg.Connection, org_id: UUID, team_id: UUID, choice: UUID | None, *, actor: Actor
+) -> TeamOut:
+    """Choose whom a team is reported together with when it has fewer than k people (a
+    sibling or its parent in today's tree), or clear the choice (None). Refused choices
+    change nothing; waves already opened keep the groups they were planned with."""
+    async with conn.transaction():
+        await lock_directory(conn, org_id)  # the tree cannot change under the check
+        team = await conn.fetchrow(queries.TEAM_PLACE, org_id, team_id)
+        if team is None:
+            raise NotFound("No such team.")
+        if choice is not None:
+            if team["archived"]:
+                raise InvalidInput(f"{team['name']} is archived; it is no longer reported.")
+            if choice == team_id:
+                raise InvalidInput("A team cannot be reported together with itself.")
+            chosen = await conn.fetchrow(queries.TEAM_PLACE, org_id, choice)
+            if chosen is None:
+                raise InvalidInput(f"report_with: {choice} is not a team of this org.")
+            if chosen["archived"]:
+                raise InvalidInput(f"report_with: {chosen['name']} is archived.")
+            if team["parent_id"] is None:
+                raise InvalidInput(
+                    f"{team['name']} is a top-level team: it has no parent or sibling to be "
+                    "reported together with."
+                )
+            if choice != team["parent_id"] and chosen["parent_id"] != team["parent_id"]:
+                raise InvalidInput(
+                    f"report_with: {team['name']} can be reported together with its parent or "
+                    f"a sibling (a team under the same parent); {chosen['name']} is neither."
+                )
+        row = await conn.fetchrow(queries.SET_REPORT_WITH, org_id, team_id, choice)
+        await record(
+            conn,
+            actor,
+            "team.report_with",
+            "team",
+            team_id,
+            {"report_with": None if choice is None else str(choice)},
+        )
     return _team(row)
 
 

@@ -6,6 +6,7 @@ which teams, which items, cadence, open window and anonymity thresholds.
     models.py       request and response bodies, the bank's file format, key patterns
     queries.py      every SQL statement of the slice
     programs.py     a pulse's life: create, change, deactivate, resume, read, plan its waves
+    preview.py      the groups the next wave would report (today's tree), and the warnings
     rules.py        what a pulse must satisfy, checked as a whole on every change
     schedule.py     pure: the items of wave n, when the next wave opens
     items.py        the org's items: list, add (one or a whole instrument), retire

@@ -13,6 +13,7 @@ from uuid import UUID
 import msgspec
 
 from ...guard import NOT_ABOUT_ANSWERS
+from ...guard.preview import PreviewGroup
 from ...text import VISIBLE_TEXT_PATTERN, Name, Text
 
 K_FLOOR = 3  # no pulse may publish a number resting on fewer respondents than this
@@ -150,6 +151,23 @@ class PulseOut(msgspec.Struct, frozen=True, kw_only=True):
     next_wave_at: datetime | None
     active: bool
     created_at: datetime
+
+
+class PulseSaved(PulseOut, frozen=True, kw_only=True):
+    """A created or changed pulse, with what an admin should know about its groups (teams
+    that can never be reported, choices that no longer fit). Saved either way."""
+
+    warnings: list[str]
+
+
+class PulsePreview(msgspec.Struct, frozen=True, kw_only=True):
+    """The groups the next wave would report, from today's tree, people and choices."""
+
+    pulse_id: UUID
+    k: Annotated[int, NOT_ABOUT_ANSWERS]
+    invited: Annotated[int, NOT_ABOUT_ANSWERS]  # people the wave would invite, in total
+    groups: list[PreviewGroup]  # never first, then pooled, then on their own
+    warnings: list[str]
 
 
 class ScheduledWave(msgspec.Struct, frozen=True):

@@ -81,6 +81,26 @@ ROOTS_REACHING = """
 SELECT DISTINCT s.root_id FROM team_subtree($1, $2::uuid[]) s WHERE s.team_id = ANY($3::uuid[])
 """
 
+# --- the reporting plan a wave would make today ---------------------------------------------
+
+# The pulse's subtrees as they stand now (live teams; a team whose parent is outside them is a
+# root), each team's own invited count and its "report with" choice: the rows open_wave freezes
+# (waves' FREEZE_TEAMS, MEMBERS, COUNT_INVITED), read without freezing anything.
+PLAN_TEAMS_TODAY = """
+WITH tree AS (
+    SELECT DISTINCT s.team_id FROM team_subtree($1, $2::uuid[], p_live_only => true) s
+)
+SELECT t.id AS team_id,
+       CASE WHEN t.parent_id IN (SELECT team_id FROM tree) THEN t.parent_id END AS parent_id,
+       t.name, t.report_with,
+       (SELECT count(*) FROM people p
+        WHERE p.org_id = $1 AND p.team_id = t.id AND p.active AND NOT p.opted_out)::int
+           AS invited
+FROM teams t
+JOIN tree ON tree.team_id = t.id
+WHERE t.org_id = $1
+"""
+
 # --- the rules of a pulse --------------------------------------------------------------------
 
 TEAMS_ARCHIVED = """

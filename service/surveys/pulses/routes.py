@@ -1,8 +1,8 @@
 """The pulses slice's HTTP routes: items and instruments, pulses; mounted by service/app.py.
 
-Handlers only check who may call them, parse, call items.py / programs.py and return what those
-give back. Admin keys manage items and pulses; leader keys read items and the pulses that reach
-into their subtrees.
+Handlers only check who may call them, parse, call items.py / programs.py / preview.py and
+return what those give back. Admin keys manage items and pulses; leader keys read items and
+the pulses that reach into their subtrees.
 """
 
 from __future__ import annotations
@@ -18,8 +18,18 @@ from litestar.params import Parameter
 from ...apidoc import problems
 from ...audit import Actor
 from ...auth import Principal, provide_principal
-from . import items, programs
-from .models import InstrumentIn, ItemIn, ItemOut, PulseIn, PulseOut, PulsePatch, ScheduledWave
+from . import items, preview, programs
+from .models import (
+    InstrumentIn,
+    ItemIn,
+    ItemOut,
+    PulseIn,
+    PulseOut,
+    PulsePatch,
+    PulsePreview,
+    PulseSaved,
+    ScheduledWave,
+)
 
 
 class QuestionController(Controller):
@@ -83,11 +93,21 @@ class PulseController(Controller):
     tags = ["pulses"]
     dependencies = {"who": Provide(provide_principal)}
 
-    @post("", summary="Create a pulse (admin)", responses=problems(422))
-    async def create(self, state: State, who: Principal, data: PulseIn) -> PulseOut:
+    @post(
+        "",
+        summary="Create a pulse (admin)",
+        responses=problems(422),
+        description=(
+            "The answer is the pulse plus `warnings`: groups of its teams that can never be "
+            "reported (e.g. a pulse aimed only at a team smaller than k) and 'report with' "
+            "choices that do not fit. The pulse is created either way."
+        ),
+    )
+    async def create(self, state: State, who: Principal, data: PulseIn) -> PulseSaved:
         who.require_admin()
         async with state.pool.acquire() as conn:
-            return await programs.create_pulse(conn, who.org_id, data, actor=Actor.of_key(who))
+            pulse = await programs.create_pulse(conn, who.org_id, data, actor=Actor.of_key(who))
+            return await preview.with_warnings(conn, who.org_id, pulse)
 
     @get("", summary="List pulses (leaders: those reaching their teams)")
     async def list_pulses(
@@ -113,19 +133,38 @@ class PulseController(Controller):
         async with state.pool.acquire() as conn:
             return await programs.plan_waves(conn, who.org_id, pulse_id, waves)
 
+    @get(
+        "/{pulse_id:uuid}/preview",
+        summary="The groups the next wave would report, and why (admin)",
+        description=(
+            "From today's tree (the pulse's subtrees, live teams), today's people (active, not "
+            "opted out) and each team's 'report with' choice, with the pulse's k: which groups "
+            "report on their own, which small teams are reported together with another group "
+            "(with the group's name and parts), which can never report, each with a reason in "
+            "words, and how many people the wave would invite. A wave freezes its own groups "
+            "when it opens."
+        ),
+    )
+    async def preview_groups(self, state: State, who: Principal, pulse_id: UUID) -> PulsePreview:
+        who.require_admin()
+        async with state.pool.acquire() as conn:
+            return await preview.preview_pulse(conn, who.org_id, pulse_id)
+
     @patch(
         "/{pulse_id:uuid}",
         summary="Change a pulse (admin); waves already opened keep their settings",
         responses=problems(422),
+        description="The answer carries `warnings` as for creating a pulse.",
     )
     async def update(
         self, state: State, who: Principal, pulse_id: UUID, data: PulsePatch
-    ) -> PulseOut:
+    ) -> PulseSaved:
         who.require_admin()
         async with state.pool.acquire() as conn:
-            return await programs.update_pulse(
+            pulse = await programs.update_pulse(
                 conn, who.org_id, pulse_id, data, actor=Actor.of_key(who)
             )
+            return await preview.with_warnings(conn, who.org_id, pulse)
 
     @post(
         "/{pulse_id:uuid}/deactivate",

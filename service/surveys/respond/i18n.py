@@ -20,6 +20,16 @@ _TEXT: Final[dict[str, dict[str, str]]] = {
         "link or the time you answered, and mixed with your team's answers when the pulse "
         "closes. Results are only shown for groups of at least {k} people, so nobody who "
         "reads them, your manager included, can see what you answered.",
+        "group_own": "Your answers count toward {group}: {invited}.",
+        "group_pooled": "Your answers count toward “{group}” (your team is reported together "
+        "with {partners}): {invited}.",
+        "invited_one": "1 person was invited",
+        "invited_many": "{n} people were invited",
+        "group_shown": "Results are shown only if at least {k} of them answer.",
+        "group_never": "Results are shown only when at least {k} people answer, so this "
+        "group's results will not be shown.",
+        "and": "and",
+        "direct_members": "{team} (direct members)",
         "language": "Language",
         "comment_label": "Anything you would like to add? (optional)",
         "comment_hint": "Up to 2,000 characters. Comments are shown to your team lead only when "
@@ -59,6 +69,16 @@ _TEXT: Final[dict[str, dict[str, str]]] = {
         "wanneer de puls sluit. Uitkomsten worden alleen getoond voor groepen van minstens {k} "
         "mensen, dus niemand die ze leest, ook je leidinggevende niet, kan zien wat jij "
         "antwoordde.",
+        "group_own": "Je antwoorden tellen mee voor {group}: {invited}.",
+        "group_pooled": "Je antwoorden tellen mee voor “{group}” (je team wordt samen met "
+        "{partners} gerapporteerd): {invited}.",
+        "invited_one": "er is 1 persoon uitgenodigd",
+        "invited_many": "er zijn {n} mensen uitgenodigd",
+        "group_shown": "Uitkomsten worden alleen getoond als minstens {k} van hen antwoorden.",
+        "group_never": "Uitkomsten worden alleen getoond als minstens {k} mensen antwoorden, "
+        "dus die van deze groep worden niet getoond.",
+        "and": "en",
+        "direct_members": "{team} (directe leden)",
         "language": "Taal",
         "comment_label": "Wil je nog iets toevoegen? (niet verplicht)",
         "comment_hint": "Maximaal 2.000 tekens. Opmerkingen zijn voor je teamleider alleen "

@@ -3,17 +3,34 @@
 from __future__ import annotations
 
 # What the page needs to show the form: the wave's items (those still in the bank, in the
-# wave's order), its thresholds, the person's language, and whether the link can still be used.
+# wave's order), its thresholds, the person's language, whether the link can still be used,
+# and the group the answers count toward: the wave's frozen plan for the invitation's team
+# (its own numbers), with the other teams of a pooled group ("parent": a team with sub-teams
+# in the wave, whose own members are meant). No group for a wave opened before plans were
+# frozen at open.
 FIND_INVITATION = """
 SELECT i.org_id, i.wave_id, i.team_id, i.responded,
        (w.state = 'open' AND w.closes_at > now()) AS is_open, w.k, w.comment_k, p.locale,
        (SELECT coalesce(jsonb_agg(jsonb_build_object('key', it.key, 'texts', it.texts,
                                                      'min', it.scale_min, 'max', it.scale_max)
                                   ORDER BY array_position(w.item_keys, it.key)), '[]'::jsonb)
-        FROM items it WHERE it.org_id = w.org_id AND it.key = ANY(w.item_keys)) AS items
+        FROM items it WHERE it.org_id = w.org_id AND it.key = ANY(w.item_keys)) AS items,
+       wp.name AS group_name, wp.invited AS group_invited,
+       coalesce(wp.pooled, false) AS group_pooled,
+       (SELECT coalesce(jsonb_agg(jsonb_build_object(
+                   'name', wt.name,
+                   'parent', EXISTS (SELECT 1 FROM wave_teams c
+                                     WHERE c.org_id = wt.org_id AND c.wave_id = wt.wave_id
+                                       AND c.parent_id = wt.team_id))
+                ORDER BY lower(wt.name), wt.team_id), '[]'::jsonb)
+        FROM wave_teams wt
+        WHERE wt.org_id = i.org_id AND wt.wave_id = i.wave_id
+          AND wt.team_id = ANY(wp.atoms) AND wt.team_id <> i.team_id) AS group_partners
 FROM invitations i
 JOIN waves w ON w.org_id = i.org_id AND w.id = i.wave_id
 JOIN people p ON p.org_id = i.org_id AND p.id = i.person_id
+LEFT JOIN wave_plan wp ON wp.org_id = i.org_id AND wp.wave_id = i.wave_id
+                      AND wp.team_id = i.team_id AND wp.scope = 'team'
 WHERE i.token_hash = $1
 """
 

@@ -1,7 +1,8 @@
 """The respondent's side over HTTP: the page behind an emailed link, its form submit, and a
 JSON twin for other clients. Both submit through `submission.submit()` (the rules and the
 one statement) and only turn its Outcome into a page or a status; `find_invitation` supplies
-what a page shows (items, language).
+what a page shows, which `form.form_view()` turns into the form (items, language, the group the
+answers count toward).
 
 Oracles: an unknown token and a used token get the same page, byte for byte and with the same
 status, in a language chosen only from the request (never the person's locale, which would tell
@@ -27,7 +28,8 @@ from ...apidoc import pages, problems
 from ...errors import CandorError, Gone, InvalidInput, NotFound, UnprocessableEntity
 from ...ratelimit import RESPOND, limited
 from . import i18n
-from .models import COMMENT_MAX, Invitation, Outcome, RespondIn, RespondOut
+from .form import form_view
+from .models import Invitation, Outcome, RespondForm, RespondIn, RespondOut
 from .submission import find_invitation, submit
 
 FORM_MAX_BYTES = 32_768  # 2,000 characters, each up to 4 UTF-8 bytes, percent-encoded: 24 KB
@@ -77,27 +79,21 @@ def _form(
     errors: Mapping[str, str] | None = None,
     status: int = 200,
 ) -> Template:
-    items = [
-        {
-            "key": it["key"],
-            "text": it["texts"].get(locale) or it["texts"].get("en") or it["key"],
-            "choices": i18n.scale_labels(locale, it["min"], it["max"]),
-        }
-        for it in inv.items
-    ]
+    view = form_view(inv, locale)
     return Template(
         template_name="respond_form.html",
         context={
             "t": lambda key, **kw: i18n.t(locale, key, **kw),
             "lang": locale,
             "other_langs": [loc for loc in i18n.LOCALES if loc != locale],
-            "items": items,
-            "k": inv.k,
-            "comment_k": inv.comment_k,
+            "items": view.items,
+            "group": view.group,
+            "k": view.k,
+            "comment_k": view.comment_k,
             "values": values or {},
             "comment": comment,
             "errors": errors or {},
-            "comment_max": COMMENT_MAX,
+            "comment_max": view.comment_max,
             "field": ITEM_FIELD,
         },
         status_code=status,
@@ -111,11 +107,13 @@ def _form(
     tags=["respondent pages"],
     summary="The survey page behind an emailed link (HTML for a person)",
     description=(
-        "200 with the form; 404 page for an unknown or already used link (the two are "
+        "200 with the form, naming the group the answers count toward and how many people "
+        "were invited to it; 404 page for an unknown or already used link (the two are "
         "identical); 410 page once the wave has closed. `?lang=en|nl` switches the language."
     ),
     media_type="text/html",
-    opt={"view": None},  # no number: the form, a message, a stylesheet
+    # The form: its numbers are scale points, thresholds and the group's invited count.
+    opt={"view": RespondForm},
     responses=pages(404, 410, 429),
     cache=False,
     before_request=limited(RESPOND, page=True),
@@ -171,7 +169,7 @@ def _parse_form(body: bytes) -> tuple[dict[str, str], str] | None:
         "answers kept; 404/410 pages as for GET; 415 for another content type."
     ),
     media_type="text/html",
-    opt={"view": None},  # no number: the form, a message, a stylesheet
+    opt={"view": RespondForm},  # the form again on 422 (else a message without numbers)
     responses=pages(400, 404, 410, 413, 415, 422, 429),
     cache=False,
     status_code=200,
@@ -256,6 +254,34 @@ _UNAVAILABLE = "This link cannot be used: it is unknown or was used already."
 _CLOSED = "This wave has closed and no longer accepts answers."
 
 
+@get(
+    "/api/v1/respond/{token:str}",
+    tags=["respond"],
+    before_request=limited(RESPOND),
+    summary="What the survey asks for a token, and the group the answers count toward",
+    description=(
+        "The JSON twin of the survey page: the wave's items (text in the chosen language, "
+        "scale points with labels), the thresholds, and `group`: the group the answers count "
+        "toward, whether the person's team is reported together with others, how many people "
+        "were invited to it, and that as a sentence. `?lang=en|nl` or Accept-Language picks "
+        "the language (else the person's). 404 for an unknown or used token "
+        "(indistinguishable); 410 once the wave has closed."
+    ),
+    responses=problems(404, 410),
+    cache=False,
+)
+async def respond_form_json(
+    request: Request[Any, Any, Any], state: State, token: str
+) -> Response[RespondForm]:
+    inv = await find_invitation(state.pool, token)
+    if inv is None or (inv.responded and inv.is_open):
+        raise NotFound(_UNAVAILABLE)
+    if not inv.is_open:
+        raise Gone(_CLOSED)
+    locale = i18n.pick_locale(_request_locale(request), inv.locale)
+    return Response(form_view(inv, locale), headers=NO_STORE)
+
+
 @post(
     "/api/v1/respond/{token:str}",
     tags=["respond"],
@@ -301,4 +327,4 @@ async def respond_json(
 
 
 PAGES: list[Any] = [respond_page, respond_submit, respond_css]
-API: list[Any] = [respond_json]
+API: list[Any] = [respond_form_json, respond_json]

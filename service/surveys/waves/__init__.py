@@ -1,10 +1,11 @@
 """The waves slice: a pulse's waves from opening to closing.
 
-It owns the `waves`, `wave_teams`, `invitations` and `ballots` tables while a wave runs:
-opening (freeze the team tree, invite, queue the invite emails through delivery), closing
-(shuffle the sealed ballot box into responses and comments, then the `after_close` step the
-assembly passes in), resealing an open wave's ballot box, the crons that open and close waves
-on time, and the admin API over waves. Other slices and the assembly import from here.
+It owns the `waves`, `wave_teams`, `wave_plan`, `invitations` and `ballots` tables while a
+wave runs: opening (freeze the team tree and the reporting plan, invite, queue the invite
+emails through delivery), closing (shuffle the sealed ballot box into responses and comments,
+then the `after_close` step the assembly passes in), resealing an open wave's ballot box, the
+crons that open and close waves on time, and the admin API over waves. Other slices and the
+assembly import from here.
 """
 
 from __future__ import annotations

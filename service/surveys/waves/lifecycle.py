@@ -19,6 +19,7 @@ import structlog
 
 from ...audit import Actor, record
 from ...errors import Conflict, NotFound, UnprocessableEntity
+from ...guard.plan import PlanTeam, plan_reporting
 from ...orgs import require_within_floors
 from ..delivery import kick_delivery, queue_invites
 from ..pulses import items_for_wave
@@ -44,8 +45,9 @@ async def open_wave(
     """Open the pulse's next wave in the caller's transaction and return its id.
 
     Freezes the team tree and who is in which team, locks k and comment_k (refused below the
-    org's floors), creates one invitation per active, not opted-out member and one pending
-    invite email per invitation, and logs the opening (`actor` default: the scheduler).
+    org's floors), creates one invitation per active, not opted-out member, freezes the
+    reporting plan (which groups the wave reports, guard/plan.py), queues one invite email per
+    invitation, and logs the opening (`actor` default: the scheduler).
     `secret` is SECRET_KEY (default: the service settings) from which token hashes are derived.
     """
     if secret is None:
@@ -92,6 +94,7 @@ async def open_wave(
             [token_hash(token_for(secret, i)) for i in ids],
         )
         await conn.execute(queries.COUNT_INVITED, org_id, wave_id)
+        await freeze_plan(conn, org_id, wave_id)
         await queue_invites(conn, org_id, wave_id)
         await record(
             conn,
@@ -102,6 +105,35 @@ async def open_wave(
             {"pulse_id": pulse_id, "seq": seq, "k": pulse["k"], "comment_k": pulse["comment_k"]},
         )
     return wave_id
+
+
+async def freeze_plan(conn: asyncpg.Connection, org_id: UUID, wave_id: UUID) -> None:
+    """Plan the wave's groups from its frozen tree, invited counts, choices and locked k, and
+    keep them.
+
+    Later changes to the tree or to a team's "report with" choice never change an opened
+    wave's groups: the rollup, and the respondent page, read these rows.
+    """
+    k = await conn.fetchval(queries.WAVE_K, org_id, wave_id)
+    rows = await conn.fetch(queries.WAVE_TEAMS_FOR_PLAN, org_id, wave_id)
+    plan = plan_reporting(
+        [
+            PlanTeam(r["team_id"], r["parent_id"], r["name"], r["invited"], r["report_with"])
+            for r in rows
+        ],
+        k,
+    )
+    await conn.execute(
+        queries.STORE_PLAN,
+        org_id,
+        wave_id,
+        [key.team_id for key in plan.keys],
+        [key.scope for key in plan.keys],
+        ["" if key.atoms is None else ",".join(str(a) for a in key.atoms) for key in plan.keys],
+        [key.name for key in plan.keys],
+        [key.invited for key in plan.keys],
+        [key.pooled for key in plan.keys],
+    )
 
 
 async def close_wave(

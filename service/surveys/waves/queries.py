@@ -32,9 +32,10 @@ FREEZE_TEAMS = """
 WITH tree AS (
     SELECT DISTINCT s.team_id FROM team_subtree($1, $3::uuid[], p_live_only => true) s
 )
-INSERT INTO wave_teams (org_id, wave_id, team_id, parent_id, name)
+INSERT INTO wave_teams (org_id, wave_id, team_id, parent_id, name, report_with)
 SELECT $1, $2, t.id,
-       CASE WHEN t.parent_id IN (SELECT team_id FROM tree) THEN t.parent_id END, t.name
+       CASE WHEN t.parent_id IN (SELECT team_id FROM tree) THEN t.parent_id END, t.name,
+       t.report_with
 FROM teams t
 JOIN tree ON tree.team_id = t.id
 WHERE t.org_id = $1
@@ -58,6 +59,28 @@ UPDATE wave_teams wt SET invited = c.n
 FROM (SELECT team_id, count(*) AS n FROM invitations
       WHERE org_id = $1 AND wave_id = $2 GROUP BY team_id) c
 WHERE wt.org_id = $1 AND wt.wave_id = $2 AND wt.team_id = c.team_id
+"""
+
+WAVE_K = """
+SELECT k FROM waves WHERE org_id = $1 AND id = $2
+"""
+
+# The frozen rows the reporting plan is made from (an admin's choice is checked by the plan).
+WAVE_TEAMS_FOR_PLAN = """
+SELECT team_id, parent_id, name, invited, report_with FROM wave_teams
+WHERE org_id = $1 AND wave_id = $2
+"""
+
+# One row per (team, scope) key of the plan, in parallel arrays; an empty atoms string is a key
+# not reported on its own (NULL). The same rows analytics stores for a wave opened before plans
+# were frozen at open.
+STORE_PLAN = """
+INSERT INTO wave_plan (org_id, wave_id, team_id, scope, atoms, name, invited, pooled)
+SELECT $1, $2, p.team_id, p.scope,
+       CASE WHEN p.atoms = '' THEN NULL ELSE string_to_array(p.atoms, ',')::uuid[] END,
+       p.name, p.invited, p.pooled
+FROM unnest($3::uuid[], $4::text[], $5::text[], $6::text[], $7::int[], $8::bool[])
+     AS p (team_id, scope, atoms, name, invited, pooled)
 """
 
 # --- closing and resealing ----------------------------------------------------------------------
