@@ -238,6 +238,11 @@ async def test_every_kind_of_change_is_logged_with_who_made_it(
         assert (await client.delete(f"/api/v1/keys/{key_id}", headers=admin)).status_code == 204
     eng = (await _post(client, "/api/v1/teams", admin, name="Eng"))["id"]
     ops = (await _post(client, "/api/v1/teams", admin, name="Ops", parent_id=eng))["id"]
+    sre = (await _post(client, "/api/v1/teams", admin, name="SRE", parent_id=eng))["id"]
+    r = await client.put(
+        f"/api/v1/teams/{sre}/report-with", json={"report_with": eng}, headers=admin
+    )
+    assert r.status_code == 200, r.text
     assert (
         await client.patch(f"/api/v1/teams/{ops}", json={"name": "Ops2"}, headers=admin)
     ).is_success
@@ -323,6 +328,7 @@ async def test_every_kind_of_change_is_logged_with_who_made_it(
     assert details["team.rename"] == {"name": "Ops2"}
     assert details["team.move"] == {"parent_id": None}
     assert details["team.leaders"] == {"person_ids": [lead]}
+    assert details["team.report_with"] == {"report_with": eng}
     assert details["people.import"] == {
         "rows": 4,
         "created": 4,
