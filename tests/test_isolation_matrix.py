@@ -45,6 +45,7 @@ ADMIN = "admin"  # an org API key with role admin
 LEADER = "leader"  # an org API key, admin or leader (leaders see their subtrees only)
 WIDGET = "widget"  # a widget token in ?token=
 SESSION = "session"  # a console session cookie (a person who leads teams, or an admin person)
+ADMIN_SESSION = "admin session"  # the admin console: a session of an admin person only
 
 Body = Callable[["Target"], Any]
 FORM = "application/x-www-form-urlencoded"
@@ -207,6 +208,8 @@ ROUTES: dict[tuple[str, str], Route] = {
     ("GET", "/console/heatmap.csv"): Route(SESSION),
     ("GET", "/console/settings"): Route(SESSION),
     ("POST", "/console/settings"): Route(SESSION, body=lambda t: "lang=nl", content_type=FORM),
+    # The admin console: an admin person's session; a leader's session meets a 404 page.
+    ("GET", "/console/admin"): Route(ADMIN_SESSION),
 }
 
 # Routes the design puts out of a leader's reach that the code still lets leaders read, each
@@ -558,6 +561,9 @@ async def _check_sessions(
     own = _own_target(w)
     garbage = ["garbage", secrets.token_urlsafe(32), sessions["ended"][0], w.acme.admin_key]
     for (method, template), route in ROUTES.items():
+        if route.kind == ADMIN_SESSION:
+            await _check_admin_session(client, verdict, method, template, route, own, sessions)
+            continue
         if route.kind != SESSION:
             continue
         key = (method, template)
@@ -595,6 +601,33 @@ async def _check_sessions(
                 verdict.record(key, f"{label}: {who} session out of scope -> {r.status_code}")
             if leaked := _leaks(r.text, hidden, path):
                 verdict.record(key, f"{label}: {who} session out of scope saw {leaked}")
+
+
+async def _check_admin_session(
+    client: Any,
+    verdict: Verdict,
+    method: str,
+    template: str,
+    route: Route,
+    own: Target,
+    sessions: dict[str, tuple[str, str]],
+) -> None:
+    """No session: sign in first. A leader's session (not an admin person): the 404 page."""
+    key = (method, template)
+    path = _path(template, own)
+    for value in [None, sessions["ended"][0], sessions["leader"][0]]:
+        kwargs: dict[str, Any] = {"headers": _cookie(value) if value else {}}
+        if route.body is not None:
+            csrf = sessions["leader"][1]
+            kwargs["content"] = f"{route.body(own)}&csrf={csrf}".encode()
+            kwargs["headers"]["Content-Type"] = route.content_type
+        r = await client.request(method, path, follow_redirects=False, **kwargs)
+        where = r.headers.get("location", "")
+        if value == sessions["leader"][0]:
+            if r.status_code != 404:
+                verdict.record(key, f"{method} {template}: a leader's session -> {r.status_code}")
+        elif r.status_code != 303 or not where.startswith("/console/sign-in"):
+            verdict.record(key, f"{method} {template} with cookie {value!r} -> {r.status_code}")
 
 
 async def test_no_credential_reaches_another_org_or_scope(

@@ -28,6 +28,7 @@ class Page(msgspec.Struct, frozen=True):
     csrf: str
     here: str  # this page's path (the language switch returns to it)
     nav: str  # which menu entry is current
+    is_admin: bool = False  # shows the admin section in the menu
 
 
 class DimensionLatest(msgspec.Struct, frozen=True):

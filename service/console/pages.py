@@ -94,6 +94,7 @@ def page_of(session: ConsoleSession, request: Request[Any, Any, Any], nav: str) 
         csrf=session.csrf,
         here=here,
         nav=nav,
+        is_admin=session.admin,
     )
 
 

@@ -22,6 +22,7 @@ from ..errors import CandorError, NotFound
 from ..ratelimit import Limit, enforce
 from . import focus as focus_store
 from . import i18n, signin
+from .admin import routes as admin_routes
 from .config import console_config
 from .forms import checked_form, form_fields, well_formed_email
 from .heatmap import heatmap_file, heatmap_page
@@ -523,6 +524,7 @@ async def not_found(request: Request[Any, Any, State], path: str) -> Response[by
 ROUTER = Router(
     path="/console",
     route_handlers=[
+        *admin_routes.HANDLERS,
         home,
         sign_in_page,
         sign_in,
