@@ -7,14 +7,16 @@ the service can do its work: PostgreSQL and Redis both answer within a second; o
 from __future__ import annotations
 
 import asyncio
+import hmac
 from typing import Any
 
 import msgspec
-from litestar import MediaType, Response, get
+from litestar import MediaType, Request, Response, get
 from litestar.datastructures import State
 from litestar.openapi.datastructures import ResponseSpec
 
 from . import queries
+from .errors import NotFound, Unauthorized
 from .observe import metrics_body
 
 
@@ -75,15 +77,31 @@ async def ready(state: State) -> Response[Readiness]:
 @get(
     "/metrics",
     tags=["ops"],
-    summary="Prometheus metrics",
+    summary="Prometheus metrics (the operator's: METRICS_TOKEN as a bearer token)",
+    description=(
+        "Request counts and latencies per route template, for the operator. Needs "
+        "`Authorization: Bearer <METRICS_TOKEN>`; without METRICS_TOKEN set it answers 404. "
+        "The respondent's routes are never counted: a live count of answers, per status, "
+        "would tell an onlooker who answered when."
+    ),
     include_in_schema=True,
     media_type="text/plain",
+    responses={401: ResponseSpec(str, description="No or wrong METRICS_TOKEN")},
     # Counters of requests per route and status: operations data, no respondent's number.
     opt={"view": None},
 )
-async def metrics() -> Response[bytes]:
+async def metrics(request: Request[Any, Any, State], state: State) -> Response[bytes]:
+    token = state.settings.metrics_token
+    if token is None:
+        raise NotFound("Metrics are off: set METRICS_TOKEN to read them.")
+    scheme, _, given = request.headers.get("authorization", "").partition(" ")
+    if scheme.lower() != "bearer" or not hmac.compare_digest(given.strip(), token):
+        raise Unauthorized(
+            "Send the operator's METRICS_TOKEN as 'Authorization: Bearer ...'.",
+            headers={"WWW-Authenticate": 'Bearer realm="candor-metrics"'},
+        )
     body, content_type = metrics_body()
-    return Response(body, media_type=content_type)
+    return Response(body, media_type=content_type, headers={"Cache-Control": "no-store"})
 
 
 ROUTES = [health, ready, metrics]

@@ -52,6 +52,11 @@ _SCHEMA_CSP = (b"content-security-policy", SCHEMA_CSP.encode())
 _REQUEST_ID_VAR = contextvars.ContextVar[str | None]("structlog_request_id", default=None)
 
 
+# The respondent's routes are never counted: a live count of submissions (or of 200s against
+# 404s on the link page) next to a clock is exactly what the anonymity model rules out.
+UNCOUNTED = ("/s/", "/api/v1/respond/", "/optout/", "/assets/respond.css")
+
+
 class _RequestMetrics(Collector):
     """Request counts and latency histograms, exported when Prometheus scrapes.
 
@@ -69,6 +74,8 @@ class _RequestMetrics(Collector):
         self.latency: dict[tuple[str, str], list[float]] = {}
 
     def record(self, method: str, route: str, status: int, elapsed: float) -> None:
+        if route.startswith(UNCOUNTED):
+            return
         key = (method, route, status)
         self.counts[key] = self.counts.get(key, 0) + 1
         hkey = (method, route)

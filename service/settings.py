@@ -44,6 +44,8 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
     arq_queue: str = "candor:queue"
     rate_limit_enabled: bool = True
     trust_forwarded_for: bool = False
+    # The operator's credential for /metrics; without it /metrics answers 404.
+    metrics_token: str | None = None
 
     @property
     def is_dev(self) -> bool:
@@ -177,7 +179,17 @@ def load_settings(env: dict[str, str] | None = None, *, require_secret: bool = T
         arq_queue=env.get("ARQ_QUEUE", "").strip() or "candor:queue",
         rate_limit_enabled=_choice(env, "RATE_LIMIT", "on", ("on", "off")) == "on",
         trust_forwarded_for=_choice(env, "TRUST_FORWARDED_FOR", "off", ("on", "off")) == "on",
+        metrics_token=_metrics_token(env),
     )
+
+
+def _metrics_token(env: dict[str, str]) -> str | None:
+    token = env.get("METRICS_TOKEN", "").strip()
+    if not token:
+        return None
+    if len(token) < 32 or not token.isprintable() or " " in token:
+        raise SettingsError("METRICS_TOKEN must be at least 32 printable characters, no spaces")
+    return token
 
 
 @lru_cache(maxsize=1)

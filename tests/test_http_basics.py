@@ -151,12 +151,32 @@ async def test_openapi_31_describes_every_route(client: Any, app: Any) -> None:
         assert templ in documented, templ
 
 
-async def test_metrics_are_prometheus_text_labelled_by_route(client: Any) -> None:
-    await client.get("/health")
-    r = await client.get("/metrics")
-    assert r.status_code == 200
-    assert 'route="/health"' in r.text
-    assert "candor_http_requests_total" in r.text
+async def test_metrics_need_the_operators_token_and_never_count_respondents(
+    settings: Any, pool: Any
+) -> None:
+    import msgspec
+    from litestar.testing import AsyncTestClient
+
+    from service.app import create_app
+
+    # Without METRICS_TOKEN (the test settings), /metrics does not exist.
+    async with AsyncTestClient(app=create_app(settings)) as c:
+        assert (await c.get("/metrics")).status_code == 404
+    token = "m" * 16 + "T" * 16 + "0123456789"
+    app = create_app(msgspec.structs.replace(settings, metrics_token=token))
+    async with AsyncTestClient(app=app) as c:
+        await c.get("/health")
+        await c.get("/s/" + "x" * 43)  # a respondent link (unknown): never counted
+        await c.post("/api/v1/respond/" + "x" * 43, json={"answers": {}})
+        for headers in ({}, {"Authorization": "Bearer wrong"}, {"Authorization": token}):
+            r = await c.get("/metrics", headers=headers)
+            assert r.status_code == 401, headers
+            assert r.headers["www-authenticate"].startswith("Bearer")
+        r = await c.get("/metrics", headers={"Authorization": f"Bearer {token}"})
+        assert r.status_code == 200
+        assert 'route="/health"' in r.text
+        assert "candor_http_requests_total" in r.text
+        assert "/s/" not in r.text and "/api/v1/respond" not in r.text
 
 
 async def test_schema_has_a_browsable_ui(client: Any) -> None:
@@ -242,6 +262,6 @@ async def test_head_sends_no_body_bytes(client: Any, app: Any) -> None:
 
 
 async def test_head_where_there_is_no_get_is_still_405(client: Any) -> None:
-    r = await client.head("/api/v1/respond/abc")
+    r = await client.head("/api/v1/items/some.item/retire")  # a POST-only route
     assert r.status_code == 405
     assert "GET" not in r.headers["allow"]
