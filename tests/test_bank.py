@@ -9,7 +9,7 @@ from typing import Any
 import msgspec
 import pytest
 
-from service.surveys.pulses.bank import builtin_items, load_bank
+from service.surveys.pulses.bank import FOLLOW_UP_ITEM, builtin_items, load_bank
 from service.surveys.pulses.models import InstrumentIn, InstrumentItem, ItemIn, ItemOut, Texts
 from tests.conftest import Org
 from tests.factories import make_leader_headers, make_pulse, make_team_tree
@@ -109,7 +109,8 @@ def test_a_broken_bank_file_fails_loudly(tmp_path: Path, body: str, problem: str
 
 async def test_a_new_org_starts_with_the_whole_bank(pool: Any, org: Org) -> None:
     keys = {r["key"] for r in await pool.fetch("SELECT key FROM items WHERE org_id = $1", org.id)}
-    assert keys == {i.key for i in builtin_items()}
+    # The bank, and the follow-up item Candor asks by itself of a team with a focus.
+    assert keys == {i.key for i in builtin_items()} | {FOLLOW_UP_ITEM}
 
 
 # --- items API -----------------------------------------------------------------------------
@@ -130,7 +131,7 @@ def _post(client: Any, org: Org, path: str, body: msgspec.Struct | Any) -> Any:
 
 async def test_items_can_be_listed_and_filtered_by_dimension(client: Any, org: Org) -> None:
     every = _items(await client.get(f"{API}/items", headers=org.headers))
-    assert len(every) == len(builtin_items())
+    assert len(every) == len(builtin_items()) + 1  # with the follow-up item
     trust = _items(await client.get(f"{API}/items?dimension=trust", headers=org.headers))
     assert {i.dimension for i in trust} == {"trust"}
     assert sum(i.core for i in trust) == 1

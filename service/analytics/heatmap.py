@@ -80,6 +80,10 @@ async def wave_heatmap(
         )
         row_cells: dict[str, Cell] = {}
         for d in dims:
+            if d == wave["follow_up_dimension"] and not r["follows_up"]:
+                # Asked only of teams that had agreed a focus; this group's were not asked.
+                row_cells[d] = guard.withheld_cell("not_asked", guard.NOT_ASKED_REASON)
+                continue
             c = by_cell.get((r["team_id"], d))
             row_cells[d] = cell_from(
                 guard.release_cell(

@@ -252,7 +252,13 @@ SELECT team_id, scope, kind, key, n FROM wave_cells WHERE org_id = $1 AND wave_i
 # The team's latest closed waves (with its group row) and any open ones, in one round trip.
 TREND_WAVES = """
 (SELECT 'closed' AS state, w.id, w.opens_at, w.closes_at, w.k, w.item_keys,
-        g.invited, g.responded, g.n, g.hidden, g.hidden_because, g.name, g.pooled
+        g.invited, g.responded, g.n, g.hidden, g.hidden_because, g.name, g.pooled,
+        w.follow_up_item,
+        -- Whether the group's people were asked the follow-up item (a team of it had a focus).
+        EXISTS (SELECT 1 FROM wave_plan p JOIN wave_teams x
+                  ON x.org_id = p.org_id AND x.wave_id = p.wave_id AND x.team_id = ANY (p.atoms)
+                WHERE p.org_id = g.org_id AND p.wave_id = g.wave_id AND p.team_id = g.team_id
+                  AND p.scope = g.scope AND x.follow_up) AS follows_up
  FROM wave_groups g
  JOIN waves w ON w.org_id = g.org_id AND w.id = g.wave_id
  WHERE g.org_id = $1 AND g.team_id = $2 AND g.scope = $3 AND w.state = 'closed'
@@ -262,7 +268,7 @@ TREND_WAVES = """
  LIMIT $6)
 UNION ALL
 (SELECT 'open', w.id, w.opens_at, w.closes_at, w.k, w.item_keys, NULL, NULL, NULL, NULL,
-        NULL, NULL, NULL
+        NULL, NULL, NULL, NULL, NULL
  FROM waves w
  JOIN wave_teams wt ON wt.org_id = w.org_id AND wt.wave_id = w.id AND wt.team_id = $2
  WHERE w.org_id = $1 AND w.state = 'open'
@@ -291,13 +297,19 @@ WHERE org_id = $1 AND team_id = $2 AND scope = $3 AND kind = $4 AND wave_id = AN
 HEATMAP_WAVE = """
 SELECT w.state, w.k,
        ARRAY(SELECT DISTINCT i.dimension FROM items i
-             WHERE i.org_id = w.org_id AND i.key = ANY (w.item_keys) ORDER BY 1) AS dimensions
+             WHERE i.org_id = w.org_id AND i.key = ANY (w.item_keys) ORDER BY 1) AS dimensions,
+       (SELECT i.dimension FROM items i
+        WHERE i.org_id = w.org_id AND i.key = w.follow_up_item) AS follow_up_dimension
 FROM waves w WHERE w.org_id = $1 AND w.id = $2
 """
 
 HEATMAP_ROWS = """
 SELECT g.team_id, coalesce(t.name, wt.name) AS name, wt.parent_id, g.invited, g.responded,
        g.n, g.hidden, g.hidden_because, g.name AS group_name, g.pooled,
+       EXISTS (SELECT 1 FROM wave_plan p JOIN wave_teams x
+                 ON x.org_id = p.org_id AND x.wave_id = p.wave_id AND x.team_id = ANY (p.atoms)
+               WHERE p.org_id = g.org_id AND p.wave_id = g.wave_id AND p.team_id = g.team_id
+                 AND p.scope = g.scope AND x.follow_up) AS follows_up,
        count(*) OVER () AS total
 FROM wave_groups g
 JOIN wave_teams wt ON wt.org_id = g.org_id AND wt.wave_id = g.wave_id AND wt.team_id = g.team_id

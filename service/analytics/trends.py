@@ -174,6 +174,9 @@ async def team_trend(
     asked: dict[UUID, set[str]] = {}
     for w in closed:
         item_keys = set(w["item_keys"])
+        if w["follow_up_item"] and not w["follows_up"]:
+            # The follow-up item was asked only of teams with a focus; not of this group.
+            item_keys.discard(w["follow_up_item"])
         asked[w["id"]] = (
             item_keys if kind == "item" else {item_dims[i] for i in item_keys if i in item_dims}
         )

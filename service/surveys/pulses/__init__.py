@@ -16,7 +16,14 @@ Other code uses only the names below: the waves slice freezes `items_for_wave()`
 and stores `next_wave_at()`; org setup, the demo, tests and benches install the built-in bank.
 """
 
-from .bank import builtin_items, install_builtin_items
+from .bank import FOLLOW_UP_ITEM, builtin_items, follow_up_item, install_builtin_items
 from .schedule import items_for_wave, next_wave_at
 
-__all__ = ["builtin_items", "install_builtin_items", "items_for_wave", "next_wave_at"]
+__all__ = [
+    "FOLLOW_UP_ITEM",
+    "builtin_items",
+    "follow_up_item",
+    "install_builtin_items",
+    "items_for_wave",
+    "next_wave_at",
+]

@@ -18,12 +18,35 @@ from . import queries
 from .models import BankFile, BankItem
 
 ITEMS_DIR = Path(__file__).resolve().parent / "item_bank"
+FOLLOW_UP_FILE = Path(__file__).resolve().parent / "follow_up.toml"
 LOCALES = ("en", "nl")
+# Asked by Candor itself of a team that has recorded a focus; never part of a pulse's items.
+FOLLOW_UP_ITEM = "ft.did_try"
 
 
 @lru_cache(maxsize=1)
 def builtin_items() -> tuple[BankItem, ...]:
     return load_bank(ITEMS_DIR)
+
+
+@lru_cache(maxsize=1)
+def follow_up_item() -> BankItem:
+    """The follow-up item (see follow_up.toml)."""
+    (item,) = _read([FOLLOW_UP_FILE])
+    if item.key != FOLLOW_UP_ITEM:
+        raise ValueError(f"follow_up.toml must hold {FOLLOW_UP_ITEM}")
+    return item
+
+
+def _read(paths: list[Path]) -> list[BankItem]:
+    items: list[BankItem] = []
+    for path in paths:
+        data = tomllib.loads(path.read_text(encoding="utf-8"))
+        try:
+            items.extend(msgspec.convert(data, BankFile).item)
+        except msgspec.ValidationError as exc:
+            raise ValueError(f"{path.name}: {exc}") from None
+    return items
 
 
 def load_bank(folder: Path) -> tuple[BankItem, ...]:
@@ -56,6 +79,6 @@ async def install_builtin_items(conn: asyncpg.Connection, org_id: UUID) -> None:
         queries.INSTALL_BUILTIN_ITEM,
         [
             (org_id, i.key, i.dimension, i.scale_min, i.scale_max, i.reverse, i.texts)
-            for i in builtin_items()
+            for i in (*builtin_items(), follow_up_item())
         ],
     )

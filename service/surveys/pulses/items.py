@@ -14,7 +14,7 @@ import asyncpg
 from ...audit import Actor, record
 from ...errors import Conflict, InvalidInput, NotFound
 from . import queries
-from .bank import builtin_items
+from .bank import FOLLOW_UP_ITEM, builtin_items
 from .models import InstrumentItem, ItemOut
 
 
@@ -23,7 +23,8 @@ def _core_keys() -> frozenset[str]:
 
 
 def _reserved_prefixes() -> frozenset[str]:
-    return frozenset(i.key.split(".", 1)[0] + "." for i in builtin_items() if "." in i.key)
+    keys = [i.key for i in builtin_items()] + [FOLLOW_UP_ITEM]
+    return frozenset(k.split(".", 1)[0] + "." for k in keys if "." in k)
 
 
 def _item(row: asyncpg.Record) -> ItemOut:

@@ -18,7 +18,7 @@ import asyncpg
 from ...errors import InvalidInput
 from ...orgs import require_within_floors
 from . import queries
-from .bank import builtin_items
+from .bank import FOLLOW_UP_ITEM, builtin_items
 from .schedule import cadence_days
 
 DEFAULT_REMINDERS = (3, 5)
@@ -54,6 +54,11 @@ async def _check_items(
     conn: asyncpg.Connection, org_id: UUID, core: list[str], rotating: list[str], per_wave: int
 ) -> None:
     every = core + rotating
+    if FOLLOW_UP_ITEM in every:
+        raise InvalidInput(
+            f"{FOLLOW_UP_ITEM} is the follow-up item: Candor asks it by itself of a team that has "
+            "recorded a focus; leave it out of the pulse's items."
+        )
     twice = sorted({k for k in every if every.count(k) > 1})
     if twice:
         raise InvalidInput(

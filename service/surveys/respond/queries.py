@@ -14,7 +14,8 @@ SELECT i.org_id, i.wave_id, i.team_id, i.responded,
        (SELECT coalesce(jsonb_agg(jsonb_build_object('key', it.key, 'texts', it.texts,
                                                      'min', it.scale_min, 'max', it.scale_max)
                                   ORDER BY array_position(w.item_keys, it.key)), '[]'::jsonb)
-        FROM items it WHERE it.org_id = w.org_id AND it.key = ANY(w.item_keys)) AS items,
+        FROM items it WHERE it.org_id = w.org_id AND it.key = ANY(w.item_keys)
+          AND (it.key IS DISTINCT FROM w.follow_up_item OR wt.follow_up)) AS items,
        wp.name AS group_name, wp.invited AS group_invited,
        coalesce(wp.pooled, false) AS group_pooled,
        (SELECT coalesce(jsonb_agg(jsonb_build_object(
@@ -29,6 +30,7 @@ SELECT i.org_id, i.wave_id, i.team_id, i.responded,
 FROM invitations i
 JOIN waves w ON w.org_id = i.org_id AND w.id = i.wave_id
 JOIN people p ON p.org_id = i.org_id AND p.id = i.person_id
+JOIN wave_teams wt ON wt.org_id = i.org_id AND wt.wave_id = i.wave_id AND wt.team_id = i.team_id
 LEFT JOIN wave_plan wp ON wp.org_id = i.org_id AND wp.wave_id = i.wave_id
                       AND wp.team_id = i.team_id AND wp.scope = 'team'
 WHERE i.token_hash = $1
@@ -49,10 +51,15 @@ WHERE i.token_hash = $1
 # The one row says what happened; submission.submit() reads it.
 SUBMIT = """
 WITH target AS MATERIALIZED (
-    SELECT i.org_id, i.wave_id, i.team_id, i.responded, w.item_keys,
+    SELECT i.org_id, i.wave_id, i.team_id, i.responded,
+           -- The follow-up item is asked only of a team that has recorded a focus.
+           CASE WHEN w.follow_up_item IS NULL OR wt.follow_up THEN w.item_keys
+                ELSE array_remove(w.item_keys, w.follow_up_item) END AS item_keys,
            (w.state = 'open' AND w.closes_at > now()) AS is_open
     FROM invitations i
     JOIN waves w ON w.org_id = i.org_id AND w.id = i.wave_id
+    JOIN wave_teams wt ON wt.org_id = i.org_id AND wt.wave_id = i.wave_id
+                      AND wt.team_id = i.team_id
     WHERE i.token_hash = $1
     FOR KEY SHARE OF w
 ), asked AS (

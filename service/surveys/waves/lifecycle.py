@@ -22,7 +22,7 @@ from ...errors import Conflict, NotFound, UnprocessableEntity
 from ...guard.plan import PlanTeam, plan_reporting
 from ...orgs import require_within_floors
 from ..delivery import kick_delivery, queue_invites
-from ..pulses import items_for_wave
+from ..pulses import FOLLOW_UP_ITEM, items_for_wave
 from ..respond import token_for, token_hash
 from . import queries
 
@@ -94,6 +94,9 @@ async def open_wave(
             [token_hash(token_for(secret, i)) for i in ids],
         )
         await conn.execute(queries.COUNT_INVITED, org_id, wave_id)
+        # A team that has agreed a focus is asked, in the waves after, whether it followed it.
+        if await conn.fetch(queries.MARK_FOLLOW_UP, org_id, wave_id, start.date()):
+            await conn.execute(queries.ADD_FOLLOW_UP_ITEM, org_id, wave_id, FOLLOW_UP_ITEM)
         await freeze_plan(conn, org_id, wave_id)
         await queue_invites(conn, org_id, wave_id)
         await record(

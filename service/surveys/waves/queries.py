@@ -194,3 +194,20 @@ SELECT wave_id, team_id, parent_id, name, invited FROM wave_teams
 WHERE org_id = $1 AND wave_id = ANY($2::uuid[])
 ORDER BY name, team_id
 """
+
+# The teams of the wave that have recorded a focus (in the leaders' console) before it opened:
+# their people are asked the follow-up item.
+MARK_FOLLOW_UP = """
+UPDATE wave_teams wt SET follow_up = true
+WHERE wt.org_id = $1 AND wt.wave_id = $2
+  AND EXISTS (SELECT 1 FROM team_focus f
+              WHERE f.org_id = wt.org_id AND f.team_id = wt.team_id AND f.agreed_on <= $3::date)
+RETURNING wt.team_id
+"""
+
+# The wave asks the follow-up item (of those teams only), when the org has it live.
+ADD_FOLLOW_UP_ITEM = """
+UPDATE waves w SET item_keys = w.item_keys || $3::text, follow_up_item = $3
+WHERE w.org_id = $1 AND w.id = $2 AND NOT ($3 = ANY (w.item_keys))
+  AND EXISTS (SELECT 1 FROM items i WHERE i.org_id = $1 AND i.key = $3 AND NOT i.retired)
+"""
