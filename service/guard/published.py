@@ -85,16 +85,19 @@ def cell_from(decision: Released | Withheld) -> Cell:
         )
     a = decision.agg
     var_raw, var100 = spread(a)
-    mean_raw, mean100 = a.sum_raw / a.n, a.sum100 / a.n
+    # Sums arrive as floats added in whatever order the rollup met the answers: two cells with
+    # the same true sum can differ in the last bits. Rounding far below what is published makes
+    # them publish the same numbers (and a half-way score round the same way).
+    mean_raw, mean100 = round(a.sum_raw / a.n, 9), round(a.sum100 / a.n, 9)
     m_ci = stats.interval_with_spread(a.n, mean_raw, var_raw, lo=a.scale_min, hi=a.scale_max)
     s_ci = stats.interval_with_spread(a.n, mean100, var100, lo=0.0, hi=100.0)
     f_ci = stats.wilson(a.favourable, a.n)
     return Cell(
         published=True,
         n=a.n,
-        mean=round(a.sum_raw / a.n, 2),
+        mean=round(mean_raw, 2),
         mean_ci=stats.Interval(round(m_ci.low, 2), round(m_ci.high, 2)),
-        score=round(a.sum100 / a.n, 1),
+        score=round(mean100, 1),
         score_ci=stats.Interval(round(s_ci.low, 1), round(s_ci.high, 1)),
         favourable_pct=round(100 * a.favourable / a.n, 1),
         favourable_ci=stats.Interval(round(100 * f_ci.low, 1), round(100 * f_ci.high, 1)),
@@ -108,6 +111,6 @@ def withheld_cell(code: Code, reason: str) -> Cell:
 def change_between(before: Aggregate, after: Aggregate) -> stats.Difference:
     """The change of the 0-100 score from one released cell to the next, each with its spread."""
     return stats.change_with_spread(
-        (before.n, before.sum100 / before.n, spread(before)[1]),
-        (after.n, after.sum100 / after.n, spread(after)[1]),
+        (before.n, round(before.sum100 / before.n, 9), spread(before)[1]),
+        (after.n, round(after.sum100 / after.n, 9), spread(after)[1]),
     )
