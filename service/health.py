@@ -16,6 +16,7 @@ from litestar.datastructures import State
 from litestar.openapi.datastructures import ResponseSpec
 
 from . import queries
+from .apidoc import problems
 from .errors import NotFound, Unauthorized
 from .observe import metrics_body
 
@@ -86,7 +87,8 @@ async def ready(state: State) -> Response[Readiness]:
     ),
     include_in_schema=True,
     media_type="text/plain",
-    responses={401: ResponseSpec(str, description="No or wrong METRICS_TOKEN")},
+    # 401: no or wrong METRICS_TOKEN; 404: METRICS_TOKEN is not set, metrics are off.
+    responses=problems(401, 404),
     # Counters of requests per route and status: operations data, no respondent's number.
     opt={"view": None},
 )

@@ -15,11 +15,27 @@ from typing import Final, Literal
 Lang = Literal["en", "nl"]
 LOCALES: Final = ("en", "nl")
 
-_TEXTS: Final[dict[str, dict[str, str]]] = tomllib.loads(
-    (Path(__file__).resolve().parent / "texts.toml").read_text(encoding="utf-8")
-)
-if set(_TEXTS["en"]) != set(_TEXTS["nl"]):
-    raise ValueError(f"texts.toml: keys differ: {sorted(set(_TEXTS['en']) ^ set(_TEXTS['nl']))}")
+_HERE: Final = Path(__file__).resolve().parent
+
+
+def _load_texts() -> dict[str, dict[str, str]]:
+    """texts.toml, plus one file per admin area (admin/texts/*.toml) so that each area keeps its
+    words beside its code. A key may be defined once, and every key exists in both languages."""
+    texts: dict[str, dict[str, str]] = {"en": {}, "nl": {}}
+    for path in [_HERE / "texts.toml", *sorted((_HERE / "admin" / "texts").glob("*.toml"))]:
+        loaded = tomllib.loads(path.read_text(encoding="utf-8"))
+        if set(loaded) != {"en", "nl"} or set(loaded["en"]) != set(loaded["nl"]):
+            odd = sorted(set(loaded.get("en", {})) ^ set(loaded.get("nl", {})))
+            raise ValueError(f"{path.name}: needs [en] and [nl] with the same keys: {odd}")
+        for lang in LOCALES:
+            twice = set(texts[lang]) & set(loaded[lang])
+            if twice:
+                raise ValueError(f"{path.name}: keys defined twice: {sorted(twice)}")
+            texts[lang].update(loaded[lang])
+    return texts
+
+
+_TEXTS: Final[dict[str, dict[str, str]]] = _load_texts()
 
 DIMENSIONS: Final[dict[str, dict[str, str]]] = {
     "psychological_safety": {"en": "Psychological safety", "nl": "Psychologische veiligheid"},
