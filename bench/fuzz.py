@@ -25,8 +25,9 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from service.embedded import EmbeddedPostgres, EmbeddedRedis  # noqa: E402
-from tests.fuzz_run import FULL, QUICK, run_fuzz  # noqa: E402
-from tests.fuzz_world import scratch_database, seed_world, serve_app, server_env  # noqa: E402
+from tests.fuzzer import FULL, QUICK, run_fuzz  # noqa: E402
+from tests.servers import scratch_database, serve_app  # noqa: E402
+from tests.worlds import fuzz_server_env, seed_fuzz_world  # noqa: E402
 
 
 @contextlib.contextmanager
@@ -48,7 +49,7 @@ def services(tmp: Path) -> Iterator[tuple[str, str]]:
 
 async def _seeded(dsn: str, stack: contextlib.AsyncExitStack) -> tuple[str, object]:
     db = await stack.enter_async_context(scratch_database(dsn))
-    return db, await seed_world(db)
+    return db, await seed_fuzz_world(db)
 
 
 def main() -> int:
@@ -64,7 +65,7 @@ def main() -> int:
             stack = contextlib.AsyncExitStack()
             try:
                 db, world = loop.run_until_complete(_seeded(server_dsn, stack))
-                env = server_env(db, redis_url, tmp / "data")
+                env = fuzz_server_env(db, redis_url, tmp / "data")
                 with serve_app(env, tmp / "server.log") as server:
                     report = run_fuzz(server, world, size, seed=args.seed)  # type: ignore[arg-type]
                     if report.findings:

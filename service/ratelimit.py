@@ -24,6 +24,7 @@ import contextlib
 import hashlib
 import hmac
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
@@ -79,9 +80,12 @@ class CircuitBreaker:
     until `cooldown` seconds have passed. Then half-open: one request probes; its success closes
     the breaker, its failure opens it for another cool-down. Single-threaded (one event loop)."""
 
-    def __init__(self, failures: int = 3, cooldown: float = 5.0) -> None:
+    def __init__(
+        self, failures: int = 3, cooldown: float = 5.0, clock: Callable[[], float] = time.monotonic
+    ) -> None:
         self.failures = failures
         self.cooldown = cooldown
+        self._clock = clock  # seconds, monotonic; tests pass one they can move forward
         self._failed = 0  # failures in a row
         self._blocked_until = 0.0  # monotonic; while open, and while a probe is out
 
@@ -92,7 +96,7 @@ class CircuitBreaker:
     def allow(self) -> bool:
         if not self.is_open:
             return True
-        now = time.monotonic()
+        now = self._clock()
         if now < self._blocked_until:
             return False
         # This caller is the probe. Nobody else asks until it reports back, or (should it never,
@@ -110,7 +114,7 @@ class CircuitBreaker:
         if self._failed == self.failures:
             log.warning("rate_limit_breaker_open", cooldown_s=self.cooldown)
         if self.is_open:
-            self._blocked_until = time.monotonic() + self.cooldown
+            self._blocked_until = self._clock() + self.cooldown
 
 
 def _warn_unavailable(bucket: str, error: str) -> None:

@@ -1,10 +1,13 @@
-"""Shared fixtures: real PostgreSQL, real Redis, a real SMTP server and the app under test.
+"""Shared fixtures (only fixtures): real PostgreSQL, Redis, SMTP and the app under test.
 
 PostgreSQL comes from TEST_DATABASE_URL (a server where we may create databases) or, when it is
 unset, from the embedded server in a short data folder. Each test session creates its own fresh
 database and migrates it; each test starts from empty tables (TRUNCATE, not a rolled-back
 connection, so the worker's own connections see the same data). Redis comes from TEST_REDIS_URL
 or an embedded server on a free port, flushed between tests.
+
+The helpers these fixtures use, and the ones tests import, live in modules named for what they
+hold: factories.py, worlds.py, servers.py, smtp.py, workers.py, waiting.py.
 """
 
 from __future__ import annotations
@@ -12,33 +15,21 @@ from __future__ import annotations
 import os
 import secrets
 from collections.abc import AsyncIterator, Iterator
-from dataclasses import dataclass, field
-from email import message_from_bytes, policy
-from email.message import EmailMessage
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlsplit, urlunsplit
-from uuid import UUID
 
 import asyncpg
 import pytest
-from aiosmtpd.controller import Controller
 from litestar import Litestar
 from litestar.testing import AsyncTestClient
 
 from service.app import create_app
-from service.embedded import EmbeddedPostgres, EmbeddedRedis, free_port
-from service.migrate import migrate
-from service.orgs import Floors
+from service.embedded import EmbeddedPostgres, EmbeddedRedis
 from service.settings import Settings, load_settings
-
-TEST_SECRET = "test-secret-key-" + "x" * 32
-ROOT = Path(__file__).resolve().parent.parent
-
-
-def _with_db(dsn: str, name: str) -> str:
-    parts = urlsplit(dsn)
-    return urlunsplit(parts._replace(path="/" + name))
+from tests import smtp
+from tests.factories import TEST_SECRET, Org, clean_database, make_org
+from tests.servers import create_migrated_database, drop_database, open_pool
+from tests.smtp import MailBox
 
 
 @pytest.fixture(scope="session")
@@ -58,16 +49,9 @@ def server_dsn() -> Iterator[str]:
 @pytest.fixture(scope="session")
 async def database_url(server_dsn: str) -> AsyncIterator[str]:
     """A fresh, migrated database for this session, dropped at the end."""
-    name = f"candor_test_{secrets.token_hex(4)}"
-    admin = await asyncpg.connect(server_dsn)
-    await admin.execute(f'CREATE DATABASE "{name}"')
-    dsn = _with_db(server_dsn, name)
-    conn = await asyncpg.connect(dsn)
-    await migrate(conn)
-    await conn.close()
+    dsn = await create_migrated_database(server_dsn, "candor_test")
     yield dsn
-    await admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-    await admin.close()
+    await drop_database(server_dsn, dsn)
 
 
 @pytest.fixture(scope="session")
@@ -82,35 +66,12 @@ def redis_url() -> Iterator[str]:
     redis.stop()
 
 
-@dataclass
-class MailBox:
-    """Messages received by the real SMTP test server, as parsed EmailMessages."""
-
-    messages: list[EmailMessage] = field(default_factory=list)
-    envelopes: list[tuple[str, list[str]]] = field(default_factory=list)
-
-    async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
-        msg = message_from_bytes(
-            envelope.original_content or envelope.content, policy=policy.default
-        )
-        assert isinstance(msg, EmailMessage)
-        self.messages.append(msg)
-        self.envelopes.append((envelope.mail_from, list(envelope.rcpt_tos)))
-        return "250 OK"
-
-    def clear(self) -> None:
-        self.messages.clear()
-        self.envelopes.clear()
-
-
 @pytest.fixture(scope="session")
 def smtp_server() -> Iterator[tuple[str, MailBox]]:
+    """The session's SMTP server: its URL and the box that keeps what it receives."""
     box = MailBox()
-    port = free_port()
-    controller = Controller(box, hostname="127.0.0.1", port=port)
-    controller.start()
-    yield f"smtp://127.0.0.1:{port}", box
-    controller.stop()
+    with smtp.smtp_server(box) as url:
+        yield url, box
 
 
 @pytest.fixture
@@ -142,32 +103,16 @@ def settings(
 
 @pytest.fixture(scope="session")
 async def pool(database_url: str) -> AsyncIterator[asyncpg.Pool]:
-    from service.db import _init_connection
-
-    p = await asyncpg.create_pool(database_url, min_size=1, max_size=10, init=_init_connection)
-    assert p is not None
+    p = await open_pool(database_url)
     yield p
     await p.close()
-
-
-_TABLES = """
-SELECT string_agg(format('%I', tablename), ', ')
-FROM pg_tables WHERE schemaname = 'public' AND tablename <> 'schema_migrations'
-"""
 
 
 @pytest.fixture(autouse=True)
 async def _clean_state(request: pytest.FixtureRequest) -> None:
     """Empty every table and the Redis database before each test that uses them."""
     if "pool" in request.fixturenames:
-        p: asyncpg.Pool = request.getfixturevalue("pool")
-        tables = await p.fetchval(_TABLES)
-        if tables:
-            async with p.acquire() as conn, conn.transaction():
-                # The audit log refuses TRUNCATE (migration 0011); the replica role, which only
-                # a superuser may take, skips that trigger for this one statement.
-                await conn.execute("SET LOCAL session_replication_role = replica")
-                await conn.execute(f"TRUNCATE {tables} CASCADE")
+        await clean_database(request.getfixturevalue("pool"))
     if "redis_url" in request.fixturenames:
         from redis.asyncio import Redis
 
@@ -185,33 +130,6 @@ def app(settings: Settings) -> Litestar:
 async def client(app: Litestar, pool: asyncpg.Pool) -> AsyncIterator[AsyncTestClient[Litestar]]:
     async with AsyncTestClient(app=app, base_url="http://testserver.local") as c:
         yield c
-
-
-@dataclass(frozen=True)
-class Org:
-    id: UUID
-    admin_key: str
-
-    @property
-    def headers(self) -> dict[str, str]:
-        return {"Authorization": f"Bearer {self.admin_key}"}
-
-
-async def make_org(pool: asyncpg.Pool, name: str = "Acme", floors: Floors | None = None) -> Org:
-    """An org with its built-in items and an admin key.
-
-    Its floors are the design's lowest (k 3, comment_k 3), which every pulse could use before
-    floors existed, so tests of other promises may use small groups; tests of the floors pass
-    `floors=DEFAULT_FLOORS` (or others) from service.orgs.
-    """
-    from service.orgs import create_org
-    from service.surveys.pulses.bank import install_builtin_items
-
-    async with pool.acquire() as conn, conn.transaction():
-        org_id, key = await create_org(
-            conn, name, setup=[install_builtin_items], floors=floors or Floors(3, 3)
-        )
-    return Org(org_id, key)
 
 
 @pytest.fixture

@@ -7,7 +7,8 @@ from typing import Any
 import asyncpg
 
 from service.console.sessions import COOKIE
-from tests.console_kit import console_world, signed_in
+from tests.factories import signed_in
+from tests.worlds import console_world
 
 
 async def test_only_an_admin_person_sees_the_admin_pages_and_menu(

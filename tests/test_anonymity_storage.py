@@ -13,8 +13,8 @@ import numpy as np
 
 from service.surveys.respond import token_for
 from service.surveys.waves import open_wave
-from tests.conftest import TEST_SECRET, Org
-from tests.helpers_waves import close, open_test_wave
+from tests.factories import TEST_SECRET, Org
+from tests.worlds import close_test_wave, open_test_wave
 
 N = 40  # respondents per trial
 TRIALS = 6
@@ -97,7 +97,7 @@ async def test_a_full_dump_after_close_links_no_invitation_to_its_response(
         ]
         live_matched += sum(a == b for a, b in zip(live_invs, live_ballots, strict=True))
 
-        assert await close(pool, org.id, wave_id)
+        assert await close_test_wave(pool, org.id, wave_id)
 
         responses = await dump(pool, "responses", wave_id)
         comments = await dump(pool, "comments", wave_id)
@@ -158,7 +158,7 @@ async def test_resealing_an_open_box_unlinks_what_a_backup_taken_mid_wave_would_
     assert len({r["xmin"] for r in after + invitations}) == 1
     assert linked_by_xmin(after, invitations) <= 1  # one shared xmin: no way to pick
     assert abs(score([decode(b["answers"], w.item_keys) for b in after])) < 0.45
-    assert await close(pool, org.id, w.wave_id)
+    assert await close_test_wave(pool, org.id, w.wave_id)
     assert await pool.fetchval("SELECT count(*) FROM responses") == n
 
 
@@ -169,7 +169,7 @@ async def test_no_table_refers_to_a_response_or_comment(
     table about people or invitations holds a comment's text."""
     w = await open_test_wave(pool, org.id, people=12)
     await run_wave(client, pool, org, w.wave_id, w.item_keys, n=10)
-    await close(pool, org.id, w.wave_id)
+    await close_test_wave(pool, org.id, w.wave_id)
     ids = [
         str(r["id"])
         for r in await pool.fetch("SELECT id FROM responses UNION ALL SELECT id FROM comments")
@@ -192,7 +192,7 @@ async def test_sorting_by_any_column_gives_the_attacker_nothing_either(
 ) -> None:
     w = await open_test_wave(pool, org.id, people=N)
     known = await run_wave(client, pool, org, w.wave_id, w.item_keys)
-    await close(pool, org.id, w.wave_id)
+    await close_test_wave(pool, org.id, w.wave_id)
     invitations = await dump(pool, "invitations", w.wave_id)
     responses = await dump(pool, "responses", w.wave_id)
     position = {inv: i for i, inv in enumerate(known["order"])}

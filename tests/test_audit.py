@@ -28,9 +28,15 @@ from service.orgs import DEFAULT_FLOORS, set_floors
 from service.settings import Settings
 from service.surveys.respond import token_for
 from service.surveys.waves import close_due_waves
-from tests.conftest import ROOT, TEST_SECRET, Org, make_org
-from tests.console_kit import signed_in
-from tests.factories import make_leader_headers, make_team_tree
+from tests.factories import (
+    ROOT,
+    TEST_SECRET,
+    Org,
+    make_leader_headers,
+    make_org,
+    make_team_tree,
+    signed_in,
+)
 
 AUDIT = "/api/v1/audit"
 

@@ -11,8 +11,7 @@ import pytest
 
 from service.surveys.pulses.bank import FOLLOW_UP_ITEM, builtin_items, load_bank
 from service.surveys.pulses.models import InstrumentIn, InstrumentItem, ItemIn, ItemOut, Texts
-from tests.conftest import Org
-from tests.factories import make_leader_headers, make_pulse, make_team_tree
+from tests.factories import Org, make_leader_headers, make_pulse, make_team_tree
 
 API = "/api/v1"
 REQUIRED_DIMENSIONS = {"psychological_safety", "speaking_up", "trust", "learning"}

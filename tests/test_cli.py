@@ -19,8 +19,7 @@ from typing import Any
 import pytest
 
 from service.devrecord import DevInstance, write_note
-from tests.conftest import ROOT, Org, make_org
-from tests.factories import make_people, make_team_tree
+from tests.factories import ROOT, Org, make_org, make_people, make_team_tree
 
 UNSET = ("DATABASE_URL", "REDIS_URL", "SECRET_KEY", "CANDOR_ENV", "CANDOR_DATA_DIR", "SMTP_URL")
 SECRET = secrets.token_urlsafe(32)  # production refuses a low-variety key

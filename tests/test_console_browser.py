@@ -11,22 +11,19 @@ from __future__ import annotations
 
 import os
 import re
-import socket
-import threading
 from collections.abc import AsyncIterator, Iterator
 from typing import Any
 
 import asyncpg
 import pytest
-import uvicorn
 
 from service.app import create_app
 from service.console.sending import sweep_console_mail
 from service.settings import Settings
-from tests.conftest import ROOT, MailBox, make_org
-from tests.console_kit import ConsoleWorld, console_world
-from tests.helpers_waves import open_test_wave
-from tests.widget_world import make_widget_token
+from tests.factories import ROOT, make_org, make_widget_token
+from tests.servers import app_in_thread
+from tests.smtp import MailBox
+from tests.worlds import ConsoleWorld, console_world, open_test_wave
 
 CHROMIUM = "/usr/bin/chromium"
 IMG = ROOT / "docs" / "img"
@@ -47,19 +44,8 @@ pytestmark = [
 @pytest.fixture(scope="module")
 def live(settings: Settings) -> Iterator[str]:
     """The app over real HTTP in a thread (its own loop and pool), mail to the test SMTP server."""
-    app = create_app(settings)
-    sock = socket.socket()
-    sock.bind(("127.0.0.1", 0))
-    port = sock.getsockname()[1]
-    sock.close()
-    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    while not server.started:
-        threading.Event().wait(0.05)
-    yield f"http://127.0.0.1:{port}"
-    server.should_exit = True
-    thread.join(timeout=5)
+    with app_in_thread(create_app(settings)) as url:
+        yield url
 
 
 @pytest.fixture

@@ -10,10 +10,8 @@ from uuid import UUID
 
 import asyncpg
 
-from tests.analytics_world import answered_wave, make_world
-from tests.conftest import Org
-from tests.console_kit import console_world, signed_in
-from tests.factories import make_people
+from tests.factories import Org, make_people, signed_in
+from tests.worlds import answered_wave, console_world, make_world
 
 TOGETHER = "Reported together as “Data &amp; Design”"
 WHY = "A team with fewer than 5 people is reported together with another, so that it keeps a voice."

@@ -19,8 +19,8 @@ import asyncpg
 from service.auth import create_key
 from service.console.results import results_mails
 from service.settings import Settings
-from tests.analytics_world import answered_wave
-from tests.console_kit import ConsoleWorld, console_world, signed_in
+from tests.factories import signed_in
+from tests.worlds import ConsoleWorld, answered_wave, console_world
 
 
 async def few_in_data_and_design(pool: asyncpg.Pool, w: ConsoleWorld) -> None:

@@ -20,8 +20,9 @@ from litestar import Litestar
 from service.console.sending import sweep_console_mail
 from service.console.sessions import COOKIE, PRE_COOKIE, digest
 from service.settings import Settings
-from tests.conftest import MailBox
-from tests.console_kit import console_world, form_token, signed_in
+from tests.factories import form_token, signed_in
+from tests.smtp import MailBox
+from tests.worlds import console_world
 
 LEADER_EMAIL = "lead@demo.example"
 

@@ -23,9 +23,8 @@ from service.analytics.export import heatmap_csv, trend_csv
 from service.analytics.heatmap import wave_heatmap
 from service.analytics.trends import team_trend
 from service.console.sessions import COOKIE
-from tests.analytics_world import answered_wave, make_world
-from tests.conftest import Org
-from tests.console_kit import signed_in
+from tests.factories import Org, signed_in
+from tests.worlds import answered_wave, make_world
 
 TRIGGERS = ("=", "+", "-", "@", "\t", "\r")
 NUMBER = re.compile(r"-?\d+(\.\d+)?\Z")

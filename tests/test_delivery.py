@@ -16,18 +16,11 @@ from service.settings import Settings
 from service.surveys.delivery import deliver_wave, kick_delivery
 from service.surveys.delivery.sender import deliver_pending
 from service.surveys.respond import token_hash
-from tests.conftest import MailBox, Org
-from tests.delivery_kit import (
-    FAST,
-    LINK,
-    Smtp,
-    burst_worker,
-    open_test_wave,
-    outbox_states,
-    run_burst,
-    smtp_server,
-    with_smtp,
-)
+from tests.factories import Org
+from tests.smtp import LINK, MailBox, Smtp, smtp_server, with_smtp
+from tests.waiting import wait_until
+from tests.workers import FAST, burst_worker, outbox_states, run_burst
+from tests.worlds import open_test_wave
 
 
 async def _kick_and_run(settings: Settings, database_url: str, wave: Any) -> None:
@@ -48,7 +41,7 @@ async def test_wave_to_200_people_delivers_exactly_one_email_each_with_a_working
     mailbox: MailBox,
     client: AsyncTestClient[Litestar],
 ) -> None:
-    wave = await open_test_wave(pool, org.id, settings, 200)
+    wave = await open_test_wave(pool, org.id, people=200)
     await _kick_and_run(settings, database_url, wave)
 
     assert len(mailbox.messages) == 200
@@ -81,7 +74,7 @@ async def test_wave_to_200_people_delivers_exactly_one_email_each_with_a_working
 async def test_server_answering_451_at_first_still_gets_everyone_exactly_one_email(
     pool: asyncpg.Pool, org: Org, settings: Settings, database_url: str
 ) -> None:
-    wave = await open_test_wave(pool, org.id, settings, 40)
+    wave = await open_test_wave(pool, org.id, people=40)
     handler = Smtp(fail_first=25)
     with smtp_server(handler) as url:
         await deliver_pending(pool, with_smtp(settings, url), FAST, wave.org_id, wave.wave_id)
@@ -98,7 +91,7 @@ async def test_redis_flushed_mid_sending_loses_no_email(
 
     # Slow enough (4 senders x 30 ms a message: about a second for 120) that the flush lands
     # mid-wave even on a fast, quiet machine.
-    wave = await open_test_wave(pool, org.id, settings, 120)
+    wave = await open_test_wave(pool, org.id, people=120)
     handler = Smtp(delay=0.03)
     with smtp_server(handler) as url:
         slow = with_smtp(settings, url)
@@ -109,10 +102,7 @@ async def test_redis_flushed_mid_sending_loses_no_email(
         await kick_delivery(arq, wave.org_id, wave.wave_id)
         worker = burst_worker(slow, database_url, burst=False)
         task = asyncio.create_task(worker.main())
-        for _ in range(1000):  # until some, not all, mail went out
-            if len(handler.received) >= 10:
-                break
-            await asyncio.sleep(0.01)
+        await wait_until(lambda: len(handler.received) >= 10, "some, not all, mail to go out")
         await redis.flushdb()  # the queued job, its in-progress marker: all gone
         assert len(handler.received) < 120, "the flush happened mid-wave"
         task.cancel()
@@ -139,7 +129,7 @@ async def test_two_workers_on_the_same_wave_never_send_twice(
 ) -> None:
     from service.db import create_pool
 
-    wave = await open_test_wave(pool, org.id, settings, 120)
+    wave = await open_test_wave(pool, org.id, people=120)
     handler = Smtp(delay=0.002)
     with smtp_server(handler) as url:
         s = with_smtp(settings, url)
@@ -166,7 +156,7 @@ async def test_two_workers_on_the_same_wave_never_send_twice(
 async def test_550_for_one_address_is_a_recorded_failure_the_rest_still_arrive(
     pool: asyncpg.Pool, org: Org, settings: Settings
 ) -> None:
-    wave = await open_test_wave(pool, org.id, settings, 10)
+    wave = await open_test_wave(pool, org.id, people=10)
     bad = await pool.fetchval("SELECT email FROM people WHERE id = $1", wave.people[3])
     handler = Smtp(reject={bad})
     with smtp_server(handler) as url:
@@ -184,7 +174,7 @@ async def test_550_for_one_address_is_a_recorded_failure_the_rest_still_arrive(
 async def test_hanging_server_times_out_and_the_message_is_retried(
     pool: asyncpg.Pool, org: Org, settings: Settings
 ) -> None:
-    wave = await open_test_wave(pool, org.id, settings, 6)
+    wave = await open_test_wave(pool, org.id, people=6)
     handler = Smtp(hang_first=1)
     with smtp_server(handler) as url:
         await deliver_pending(pool, with_smtp(settings, url), FAST, wave.org_id, wave.wave_id)
@@ -196,7 +186,7 @@ async def test_hanging_server_times_out_and_the_message_is_retried(
 async def test_connection_dropped_mid_data_is_retried_on_a_new_connection(
     pool: asyncpg.Pool, org: Org, settings: Settings
 ) -> None:
-    wave = await open_test_wave(pool, org.id, settings, 8)
+    wave = await open_test_wave(pool, org.id, people=8)
     handler = Smtp(drop_first=3)
     with smtp_server(handler) as url:
         await deliver_pending(pool, with_smtp(settings, url), FAST, wave.org_id, wave.wave_id)
@@ -209,7 +199,7 @@ async def test_server_that_never_comes_back_ends_in_failed_rows_not_a_crash(
 ) -> None:
     from service.embedded import free_port
 
-    wave = await open_test_wave(pool, org.id, settings, 5)
+    wave = await open_test_wave(pool, org.id, people=5)
     dead = with_smtp(settings, f"smtp://127.0.0.1:{free_port()}")
     await deliver_pending(pool, dead, FAST, wave.org_id, wave.wave_id)
     assert await outbox_states(pool, wave.wave_id) == {"failed": 5}
@@ -220,7 +210,7 @@ async def test_server_that_never_comes_back_ends_in_failed_rows_not_a_crash(
 async def test_invalid_email_address_is_a_recorded_failure_not_a_skipped_person(
     pool: asyncpg.Pool, org: Org, settings: Settings, mailbox: MailBox
 ) -> None:
-    wave = await open_test_wave(pool, org.id, settings, 4)
+    wave = await open_test_wave(pool, org.id, people=4)
     await pool.execute("UPDATE people SET email = 'not an address' WHERE id = $1", wave.people[0])
     await deliver_pending(pool, settings, FAST, wave.org_id, wave.wave_id)
     assert len(mailbox.messages) == 3
@@ -240,7 +230,7 @@ async def test_kick_with_redis_down_does_not_raise_and_postgres_keeps_the_work(
 
     from service.embedded import free_port
 
-    wave = await open_test_wave(pool, org.id, settings, 3)
+    wave = await open_test_wave(pool, org.id, people=3)
     down = ArqRedis(
         connection_pool=ConnectionPool.from_url(
             f"redis://127.0.0.1:{free_port()}", socket_connect_timeout=0.5
@@ -254,7 +244,7 @@ async def test_kick_with_redis_down_does_not_raise_and_postgres_keeps_the_work(
 async def test_closed_wave_mail_is_skipped_not_sent(
     pool: asyncpg.Pool, org: Org, settings: Settings, mailbox: MailBox
 ) -> None:
-    wave = await open_test_wave(pool, org.id, settings, 3)
+    wave = await open_test_wave(pool, org.id, people=3)
     await pool.execute(
         "UPDATE waves SET state = 'closed', closed_at = now() WHERE id = $1", wave.wave_id
     )

@@ -3,7 +3,6 @@ email itself (locale, escaping, headers), and a worker process killed mid-batch.
 
 from __future__ import annotations
 
-import asyncio
 import os
 import shutil
 import signal
@@ -24,18 +23,11 @@ from service.surveys.delivery import DeliveryConfig, sweep_outbox
 from service.surveys.delivery.mail import build_message
 from service.surveys.delivery.models import OutboxItem
 from service.surveys.delivery.sender import deliver_pending, smtp_options
-from tests.conftest import ROOT, Org
-from tests.delivery_kit import (
-    FAST,
-    LINK,
-    Smtp,
-    burst_worker,
-    open_test_wave,
-    outbox_states,
-    run_burst,
-    smtp_server,
-    with_smtp,
-)
+from tests.factories import ROOT, Org
+from tests.smtp import LINK, Smtp, smtp_server, with_smtp
+from tests.waiting import wait_until
+from tests.workers import FAST, burst_worker, outbox_states, run_burst
+from tests.worlds import open_test_wave
 
 
 def test_smtp_url_schemes_say_exactly_what_they_do() -> None:
@@ -89,7 +81,7 @@ def _only(user: bytes, password: bytes) -> Any:
 async def test_starttls_with_login_delivers_and_a_wrong_password_is_recorded(
     pool: asyncpg.Pool, org: Org, settings: Settings, certificate: tuple[str, str]
 ) -> None:
-    wave = await open_test_wave(pool, org.id, settings, 3)
+    wave = await open_test_wave(pool, org.id, people=3)
     handler = Smtp()
     kwargs = {
         "tls_context": _server_tls(certificate),
@@ -115,7 +107,7 @@ async def test_starttls_with_login_delivers_and_a_wrong_password_is_recorded(
 async def test_implicit_tls_smtps_delivers(
     pool: asyncpg.Pool, org: Org, settings: Settings, certificate: tuple[str, str]
 ) -> None:
-    wave = await open_test_wave(pool, org.id, settings, 2)
+    wave = await open_test_wave(pool, org.id, people=2)
     handler = Smtp()
     with smtp_server(
         handler, server_kwargs={"tls_context": None}, ssl_context=_server_tls(certificate)
@@ -190,7 +182,7 @@ async def test_worker_process_killed_mid_batch_still_gets_everyone_their_email(
 
     from service.surveys.delivery import kick_delivery
 
-    wave = await open_test_wave(pool, org.id, settings, 80)
+    wave = await open_test_wave(pool, org.id, people=80)
     handler = Smtp(delay=0.03)
     with smtp_server(handler) as url:
         env = {
@@ -213,10 +205,11 @@ async def test_worker_process_killed_mid_batch_still_gets_everyone_their_email(
         arq = ArqRedis(connection_pool=redis.connection_pool, default_queue_name=settings.arq_queue)
         try:
             await kick_delivery(arq, wave.org_id, wave.wave_id)
-            for _ in range(3000):
-                if len(handler.received) >= 15:
-                    break
-                await asyncio.sleep(0.01)
+            await wait_until(
+                lambda: len(handler.received) >= 15,
+                "the worker process to send some mail",
+                timeout=60,
+            )
             proc.send_signal(signal.SIGKILL)
             proc.wait(10)
         finally:

@@ -11,7 +11,6 @@ import shutil
 import signal
 import subprocess
 import sys
-import time
 import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
@@ -20,6 +19,7 @@ import psutil
 import pytest
 
 from service.embedded import free_port
+from tests.waiting import WaitedTooLong, wait_until_sync
 
 
 def _env(folder: Path) -> dict[str, str]:
@@ -46,6 +46,23 @@ def _leftovers(folder: Path) -> list[str]:
     return found
 
 
+def _wait_ready(proc: subprocess.Popen[str], base: str) -> None:
+    def ready() -> bool:
+        assert proc.poll() is None, proc.stdout.read() if proc.stdout else ""
+        return _get(base + "/ready") == 200
+
+    wait_until_sync(ready, "`candor dev` to be ready", timeout=120, interval=0.2)
+
+
+def _wait_no_leftovers(folder: Path) -> None:
+    try:
+        wait_until_sync(
+            lambda: not _leftovers(folder), "no process of the folder left", interval=0.2
+        )
+    except WaitedTooLong:
+        assert _leftovers(folder) == []
+
+
 @pytest.fixture
 def folder() -> Iterator[Path]:
     path = Path(f"/tmp/cdv-{secrets.token_hex(3)}")
@@ -55,7 +72,6 @@ def folder() -> Iterator[Path]:
 
 def test_dev_starts_ready_refuses_a_twin_and_stops_cleanly(folder: Path) -> None:
     port = free_port()
-    started = time.monotonic()
     proc = subprocess.Popen(
         [sys.executable, "-m", "service.cli", "dev", "--port", str(port)],
         env=_env(folder),
@@ -65,11 +81,8 @@ def test_dev_starts_ready_refuses_a_twin_and_stops_cleanly(folder: Path) -> None
     )
     try:
         base = f"http://127.0.0.1:{port}"
-        while _get(base + "/ready") != 200:
-            assert proc.poll() is None, proc.stdout.read() if proc.stdout else ""
-            # How fast is bench/startup.py's business; here only that it gets there.
-            assert time.monotonic() - started < 120, "not ready within 2 minutes"
-            time.sleep(0.2)
+        # How fast is bench/startup.py's business; here only that it gets there.
+        _wait_ready(proc, base)
         assert _get(base + "/dev/outbox") == 200
 
         twin = subprocess.run(
@@ -93,10 +106,7 @@ def test_dev_starts_ready_refuses_a_twin_and_stops_cleanly(folder: Path) -> None
     # Where to see the demo's groups (Design, 3 people, is reported together with Data).
     assert re.search(r"groups +http://127\.0\.0\.1:\d+/api/v1/pulses/[0-9a-f-]{36}/preview", out)
     assert proc.returncode == 0
-    deadline = time.monotonic() + 10
-    while _leftovers(folder) and time.monotonic() < deadline:
-        time.sleep(0.2)
-    assert _leftovers(folder) == []
+    _wait_no_leftovers(folder)
 
 
 def _cli(folder: Path, *args: str) -> subprocess.CompletedProcess[str]:
@@ -122,11 +132,7 @@ def test_cli_commands_use_the_running_dev_instance_and_stop_with_it(folder: Path
     )
     base = f"http://127.0.0.1:{port}"
     try:
-        started = time.monotonic()
-        while _get(base + "/ready") != 200:
-            assert proc.poll() is None, proc.stdout.read() if proc.stdout else ""
-            assert time.monotonic() - started < 120, "not ready within 120 s"
-            time.sleep(0.2)
+        _wait_ready(proc, base)
         note = folder / "dev.json"
         assert note.stat().st_mode & 0o777 == 0o600
         assert json.loads(note.read_text())["api_url"] == base
@@ -167,7 +173,4 @@ def test_cli_commands_use_the_running_dev_instance_and_stop_with_it(folder: Path
     after = _cli(folder, "org", "list")
     assert after.returncode == 2 and "DATABASE_URL is not set" in after.stderr
     assert "Traceback" not in after.stderr
-    deadline = time.monotonic() + 10
-    while _leftovers(folder) and time.monotonic() < deadline:
-        time.sleep(0.2)
-    assert _leftovers(folder) == []
+    _wait_no_leftovers(folder)

@@ -27,9 +27,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from service.guard import GroupKey, plan_wave, wave_tree
-from tests.analytics_world import answered_wave, leader_headers
-from tests.conftest import make_org
-from tests.factories import make_people, make_pulse, make_team_tree
+from tests.factories import make_leader_headers, make_org, make_people, make_pulse, make_team_tree
+from tests.worlds import answered_wave
 
 
 class Chart:
@@ -273,7 +272,10 @@ async def test_attacker_learns_nothing_through_the_api(client: Any, pool: asyncp
             if r["atoms"] is not None
         }
         unknown = [t for t in chart.ids if chart.own[t] > 0]
-        for headers in (org.headers, await leader_headers(pool, org.id, teams[len(teams) // 2])):
+        for headers in (
+            org.headers,
+            await make_leader_headers(pool, org.id, [teams[len(teams) // 2]]),
+        ):
             seen = await _collect(client, headers, wave_id, teams)
             dims = {key for _, _, key in seen}
             for dim in dims:

@@ -16,8 +16,7 @@ from service.surveys.directory.models import (
     TeamOut,
     TeamPage,
 )
-from tests.conftest import Org
-from tests.factories import make_leader_headers, make_people, make_team_tree
+from tests.factories import Org, make_leader_headers, make_people, make_team_tree
 
 API = "/api/v1"
 

@@ -15,6 +15,7 @@ def test_users_that_died_without_letting_go_are_forgotten(tmp_path: Path) -> Non
         [sys.executable, "-c", "import os; print(os.getpid())"], capture_output=True
     )
     dead_pid = int(dead.stdout)
+    # A process that stays alive (its own pause is what it is for); the test waits on nothing.
     alive_pid = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(30)"])
     try:
         handles = tmp_path / ".handle_pids.json"

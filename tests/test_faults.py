@@ -28,10 +28,11 @@ from service.db import _init_connection
 from service.embedded import EmbeddedPostgres, EmbeddedRedis
 from service.migrate import migrate
 from service.settings import Settings
-from tests.conftest import MailBox, Org, make_org
-from tests.delivery_kit import FAST, burst_worker, outbox_states, run_burst
-from tests.factories import make_leader_headers
-from tests.helpers_waves import full_answers, open_test_wave
+from tests.factories import Org, full_answers, make_leader_headers, make_org
+from tests.smtp import MailBox
+from tests.waiting import wait_for, wait_until
+from tests.workers import FAST, burst_worker, outbox_states, run_burst
+from tests.worlds import open_test_wave
 
 
 @dataclass
@@ -71,9 +72,11 @@ async def world(settings: Settings, mailbox: MailBox) -> AsyncIterator[World]:
 async def _ready(client: Any, status: int, seconds: float) -> float:
     loop = asyncio.get_running_loop()
     start = loop.time()
-    while (await client.get("/ready")).status_code != status:
-        assert loop.time() - start < seconds, f"/ready did not become {status} in {seconds} s"
-        await asyncio.sleep(0.1)
+
+    async def ready() -> int:
+        return int((await client.get("/ready")).status_code)
+
+    await wait_for(ready, lambda got: got == status, f"/ready to become {status}", timeout=seconds)
     return loop.time() - start
 
 
@@ -103,6 +106,8 @@ async def test_postgres_restart_under_submit_load_stores_every_2xx_exactly_once(
                     assert r.status_code == 503, r.text
                     assert r.headers["content-type"].startswith("application/problem+json")
                     assert "retry-after" in r.headers
+                # Paces the load so that it lasts past the restart: a rhythm, not a wait for
+                # anything (the restart below waits on what the submits saw).
                 await asyncio.sleep(0.01)
 
         started = asyncio.Event()
@@ -110,7 +115,10 @@ async def test_postgres_restart_under_submit_load_stores_every_2xx_exactly_once(
         async def restart() -> None:
             await started.wait()
             await asyncio.to_thread(world.pg.server._stop)
-            await asyncio.sleep(0.5)
+            # Down until the load has felt it: some submit was answered 503.
+            await wait_until(
+                lambda: 503 in outcomes.values() or queue.empty(), "a submit to meet the outage"
+            )
             await asyncio.to_thread(world.pg.server.ensure_postgres_running)
 
         await asyncio.gather(restart(), *(submitter() for _ in range(8)))
@@ -215,15 +223,13 @@ async def test_worker_killed_during_wave_close_leaves_it_whole_and_a_rerun_close
         env={**os.environ, "SECRET_KEY": "k" * 40},
     )
     try:
-        for _ in range(200):  # wait until the closer is inside its transaction, blocked
-            waiting = await blocker.fetchval(
+        await wait_until(  # until the closer is inside its transaction, blocked
+            lambda: blocker.fetchval(
                 "SELECT count(*) FROM pg_locks"
                 " WHERE NOT granted AND relation = 'comments'::regclass"
-            )
-            if waiting:
-                break
-            await asyncio.sleep(0.05)
-        assert waiting, "the closing process never reached the lock"
+            ),
+            "the closing process to reach the lock",
+        )
         closer.send_signal(signal.SIGKILL)
         closer.wait(10)
     finally:
@@ -249,12 +255,7 @@ async def test_worker_killed_during_wave_close_leaves_it_whole_and_a_rerun_close
             await conn.close()
 
     # Killed mid-close: the transaction died with it; the wave is exactly as before.
-    for _ in range(100):
-        state = await snapshot()
-        if state == ("open", 7, 0, 0):
-            break
-        await asyncio.sleep(0.05)
-    assert state == ("open", 7, 0, 0)
+    await wait_for(snapshot, lambda state: state == ("open", 7, 0, 0), "the wave as before")
 
     from service.analytics.rollup import rollup_wave
     from service.surveys.waves import close_wave

@@ -18,8 +18,7 @@ from service.audit import Actor
 from service.orgs import DEFAULT_FLOORS, Floors, set_floors
 from service.settings import Settings
 from service.surveys.waves import open_due_waves
-from tests.conftest import ROOT, Org, make_org
-from tests.factories import make_people, make_pulse, make_team_tree
+from tests.factories import ROOT, Org, make_org, make_people, make_pulse, make_team_tree
 
 API = "/api/v1/pulses"
 HINT = "the operator can change floors with `candor org floors`"

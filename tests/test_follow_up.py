@@ -14,8 +14,8 @@ from service.analytics.trends import team_trend
 from service.surveys.pulses import FOLLOW_UP_ITEM
 from service.surveys.respond import submit, token_for
 from service.surveys.waves import close_wave, open_wave
-from tests.analytics_world import make_world
-from tests.conftest import TEST_SECRET, Org
+from tests.factories import TEST_SECRET, Org
+from tests.worlds import make_world
 
 
 async def _tokens(pool: asyncpg.Pool, wave: UUID, team: UUID) -> list[str]:

@@ -15,17 +15,18 @@ from typing import Any
 
 import schemathesis
 
-from tests.conftest import Org
-from tests.fuzz_run import QUICK, problem_details, run_fuzz
-from tests.fuzz_world import scratch_database, seed_world, serve_app, server_env
+from tests.factories import Org
+from tests.fuzzer import QUICK, problem_details, run_fuzz
+from tests.servers import scratch_database, serve_app
+from tests.worlds import fuzz_server_env, seed_fuzz_world
 
 
 async def test_fuzzing_every_route_finds_nothing(
     server_dsn: str, redis_url: str, tmp_path: Path
 ) -> None:
     async with scratch_database(server_dsn) as dsn:
-        world = await seed_world(dsn)
-        env = server_env(dsn, redis_url, tmp_path / "data")
+        world = await seed_fuzz_world(dsn)
+        env = fuzz_server_env(dsn, redis_url, tmp_path / "data")
         with serve_app(env, tmp_path / "server.log") as server:
             report = await asyncio.to_thread(run_fuzz, server, world, QUICK)
             schema = schemathesis.openapi.from_url(server.base_url + "/schema/openapi.json")

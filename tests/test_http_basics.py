@@ -9,7 +9,7 @@ from uuid import uuid4
 from litestar.routes import HTTPRoute
 
 from service.auth import requires_principal
-from tests.conftest import Org
+from tests.factories import Org
 
 
 async def test_health_answers_ok(client: Any) -> None:

@@ -15,8 +15,7 @@ import pytest
 from service.audit import Actor
 from service.surveys.directory import importer, people_csv
 from service.surveys.directory.models import ImportReport
-from tests.conftest import ROOT, Org
-from tests.factories import make_leader_headers, make_people, make_team_tree
+from tests.factories import ROOT, Org, make_leader_headers, make_people, make_team_tree
 
 URL = "/api/v1/people/import"
 CSV = {"content-type": "text/csv; charset=utf-8"}

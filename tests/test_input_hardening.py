@@ -16,8 +16,7 @@ from typing import Any
 import asyncpg
 import pytest
 
-from tests.conftest import Org
-from tests.factories import make_people, make_team_tree
+from tests.factories import Org, make_people, make_team_tree
 
 API = "/api/v1"
 CSV = {"content-type": "text/csv; charset=utf-8"}

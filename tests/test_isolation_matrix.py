@@ -26,8 +26,8 @@ from litestar import Litestar, get
 from litestar.routes import HTTPRoute
 
 from service.auth import provide_principal
-from tests.conftest import TEST_SECRET
-from tests.fuzz_world import (
+from tests.factories import TEST_SECRET
+from tests.worlds import (
     APPS,
     ENG,
     GLOBEX_ITEM,
@@ -35,8 +35,8 @@ from tests.fuzz_world import (
     PLATFORM,
     SALES,
     TINY,
-    World,
-    seed_world,
+    FuzzWorld,
+    seed_fuzz_world,
 )
 
 PUBLIC = "public"  # anyone, no data of any org
@@ -321,7 +321,7 @@ def _leaks(body: str, secrets_: list[str], sent: str) -> list[str]:
     return [s for s in secrets_ if s and s not in sent and s.lower() in body.lower()]
 
 
-def _globex_target(w: World, emails: list[str]) -> Target:
+def _globex_target(w: FuzzWorld, emails: list[str]) -> Target:
     g = w.globex
     return Target(
         team=g.teams[NIGHT],
@@ -336,7 +336,7 @@ def _globex_target(w: World, emails: list[str]) -> Target:
     )
 
 
-def _sales_target(w: World) -> Target:
+def _sales_target(w: FuzzWorld) -> Target:
     a = w.acme
     return Target(
         team=a.teams[SALES],
@@ -351,7 +351,7 @@ def _sales_target(w: World) -> Target:
     )
 
 
-def _own_target(w: World) -> Target:
+def _own_target(w: FuzzWorld) -> Target:
     a = w.acme
     return Target(
         team=a.teams[PLATFORM],
@@ -395,12 +395,12 @@ GARBAGE = [
 
 
 @pytest.fixture
-async def world(pool: asyncpg.Pool, database_url: str) -> World:
-    return await seed_world(database_url, TEST_SECRET)
+async def world(pool: asyncpg.Pool, database_url: str) -> FuzzWorld:
+    return await seed_fuzz_world(database_url, TEST_SECRET)
 
 
 async def _check_keyed(
-    client: Any, w: World, verdict: Verdict, everything: list[str], globex: list[str]
+    client: Any, w: FuzzWorld, verdict: Verdict, everything: list[str], globex: list[str]
 ) -> None:
     sales = _sales_target(w)
     sales_secrets = [str(sales.team), SALES, str(sales.wave), str(sales.pulse)] + [
@@ -448,7 +448,7 @@ async def _check_keyed(
             verdict.record(key, f"{label}: leader out of scope saw {leaked}")
 
 
-async def _check_tokens(client: Any, w: World, verdict: Verdict, everything: list[str]) -> None:
+async def _check_tokens(client: Any, w: FuzzWorld, verdict: Verdict, everything: list[str]) -> None:
     own = _own_target(w)
     bad_tokens = [
         secrets.token_urlsafe(32),
@@ -485,7 +485,9 @@ async def _check_tokens(client: Any, w: World, verdict: Verdict, everything: lis
                 verdict.record(key, f"{label} (public) shows {leaked}")
 
 
-async def _check_widgets(client: Any, w: World, verdict: Verdict, everything: list[str]) -> None:
+async def _check_widgets(
+    client: Any, w: FuzzWorld, verdict: Verdict, everything: list[str]
+) -> None:
     platform = w.acme.teams[PLATFORM]
     engineering = [str(w.acme.teams[t]) for t in (ENG, PLATFORM, APPS, TINY)]
     cases = [
@@ -514,7 +516,7 @@ async def _check_widgets(client: Any, w: World, verdict: Verdict, everything: li
             verdict.record(key, f"GET {template}: Sales' widget showed Engineering's {leaked}")
 
 
-async def _sessions(pool: asyncpg.Pool, w: World) -> dict[str, tuple[str, str]]:
+async def _sessions(pool: asyncpg.Pool, w: FuzzWorld) -> dict[str, tuple[str, str]]:
     """Console sessions: the Engineering leader, an Acme admin person, and an ended session.
 
     Started ten minutes ahead, so using them never moves their idle expiry (a write) while the
@@ -549,7 +551,7 @@ def _cookie(value: str) -> dict[str, str]:
 
 async def _check_sessions(
     client: Any,
-    w: World,
+    w: FuzzWorld,
     verdict: Verdict,
     everything: list[str],
     globex: list[str],
@@ -631,7 +633,7 @@ async def _check_admin_session(
 
 
 async def test_no_credential_reaches_another_org_or_scope(
-    client: Any, pool: asyncpg.Pool, world: World
+    client: Any, pool: asyncpg.Pool, world: FuzzWorld
 ) -> None:
     w = world
     globex = [*w.globex.ids(), *w.globex.names, *[e for e in w.emails if "globex" in e]]
@@ -647,7 +649,7 @@ async def test_no_credential_reaches_another_org_or_scope(
     assert await _digest(pool) == before, "a refused request changed stored data"
 
 
-async def test_leader_keys_never_see_a_person(client: Any, world: World) -> None:
+async def test_leader_keys_never_see_a_person(client: Any, world: FuzzWorld) -> None:
     """Every GET a leader key can make, naming its own teams: no email, no display name."""
     w = world
     people = [e for e in w.emails if e.endswith("acme.test")] + [

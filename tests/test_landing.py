@@ -13,7 +13,7 @@ from typing import Any
 
 import pytest
 
-from tests.widget_live import live_server
+from tests.servers import live_server
 
 CHROMIUM = "/usr/bin/chromium"
 
@@ -145,7 +145,7 @@ async def test_the_landing_page_renders_styled_with_nothing_blocked(
             problems: list[str] = []
             page.on("console", lambda m: problems.append(m.text))
             page.on("requestfailed", lambda r: problems.append(f"failed: {r.url}"))
-            await page.goto(server.base + "/?lang=nl")
+            await page.goto(server.base_url + "/?lang=nl")
             assert await page.get_attribute("html", "lang") == "nl"
             # The inline stylesheet applied (the CSP hash matched): the page is not unstyled.
             width = await page.eval_on_selector("main", "m => getComputedStyle(m).maxWidth")

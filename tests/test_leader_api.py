@@ -11,8 +11,8 @@ from uuid import uuid4
 import asyncpg
 
 from service.analytics.trends import team_trend
-from tests.analytics_world import answered_wave, leader_headers, make_world
-from tests.conftest import Org
+from tests.factories import Org, make_leader_headers
+from tests.worlds import answered_wave, make_world
 
 SPEC = {"Eng": {"Platform": {}, "Apps": {}, "Ops": {}, "Tiny": {}}, "Sales": {}}
 SIZES = {"Eng": 0, "Platform": 12, "Apps": 10, "Ops": 7, "Tiny": 3, "Sales": 8}
@@ -133,7 +133,7 @@ async def test_leader_sees_own_subtree_and_gets_404_elsewhere_like_for_unknown_t
     client: Any, pool: asyncpg.Pool, org: Org, other_org: Org
 ) -> None:
     teams, waves = await _history(pool, org, waves=1)
-    lead = await leader_headers(pool, org.id, teams["Eng"])
+    lead = await make_leader_headers(pool, org.id, [teams["Eng"]])
     assert (
         await client.get(f"/api/v1/teams/{teams['Apps']}/trend", headers=lead)
     ).status_code == 200
@@ -146,7 +146,7 @@ async def test_leader_sees_own_subtree_and_gets_404_elsewhere_like_for_unknown_t
     hm = (await client.get(f"/api/v1/waves/{waves[0]}/heatmap", headers=lead)).json()
     assert teams["Sales"] not in {row["team_id"] for row in hm["rows"]}
     assert {row["team_name"] for row in hm["rows"]} == {"Eng", "Platform", "Apps", "Ops", "Tiny"}
-    sales_lead = await leader_headers(pool, org.id, teams["Sales"])
+    sales_lead = await make_leader_headers(pool, org.id, [teams["Sales"]])
     assert (
         await client.get(f"/api/v1/waves/{waves[0]}/heatmap", headers=sales_lead)
     ).status_code == 200
@@ -312,7 +312,7 @@ async def test_comments_shown_only_for_large_groups_without_dates_or_ids(
     ] == 11
     apps = f"/api/v1/teams/{teams['Apps']}/waves/{waves[0]}/comments"
     assert not (await client.get(apps, headers=org.headers)).json()["shown"]
-    lead = await leader_headers(pool, org.id, teams["Sales"])
+    lead = await make_leader_headers(pool, org.id, [teams["Sales"]])
     assert (await client.get(url, headers=lead)).status_code == 404
     assert (await client.get(url, params={"limit": 10000}, headers=org.headers)).status_code == 400
 

@@ -12,7 +12,7 @@ import asyncpg
 import pytest
 
 from service.migrate import MIGRATIONS_DIR, MigrationError, discover, migrate, pending
-from tests.conftest import _with_db
+from tests.servers import with_database
 
 
 @pytest.fixture
@@ -21,7 +21,7 @@ async def scratch_dsn(server_dsn: str) -> AsyncIterator[str]:
     name = f"candor_mig_{secrets.token_hex(4)}"
     admin = await asyncpg.connect(server_dsn)
     await admin.execute(f'CREATE DATABASE "{name}"')
-    yield _with_db(server_dsn, name)
+    yield with_database(server_dsn, name)
     await admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
     await admin.close()
 

@@ -13,9 +13,8 @@ import asyncpg
 from service.analytics.changes import wave_changes
 from service.analytics.trends import team_trend
 from service.surveys.waves import open_wave
-from tests.analytics_world import answered_wave, make_world
-from tests.conftest import TEST_SECRET, Org
-from tests.helpers_waves import close
+from tests.factories import TEST_SECRET, Org
+from tests.worlds import answered_wave, close_test_wave, make_world
 
 SPEC = {"Product": {"Platform": {}, "Data": {}, "Design": {}}}
 SIZES = {"Platform": 12, "Data": 7, "Design": 3}
@@ -75,7 +74,7 @@ async def test_the_rollup_uses_the_frozen_plan_and_does_not_plan_again(
         wave_id,
     )
     before = await _plan(pool, wave_id)
-    assert await close(pool, org.id, wave_id)
+    assert await close_test_wave(pool, org.id, wave_id)
     assert await _plan(pool, wave_id) == before
     names = {
         (r["team_id"], r["scope"]): r["name"]
@@ -103,7 +102,7 @@ async def test_later_changes_to_the_tree_or_a_choice_do_not_change_an_opened_wav
         org.id,
         teams["Product"],
     )
-    assert await close(pool, org.id, wave_id)
+    assert await close_test_wave(pool, org.id, wave_id)
     assert await _plan(pool, wave_id) == before
     async with pool.acquire() as conn:
         design = await team_trend(conn, org.id, teams["Design"], subtree=False)

@@ -17,9 +17,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from service.guard import LARGE_CELL, Aggregate, Released, cell_from, spread
-from tests.analytics_world import answered_wave, make_world
-from tests.conftest import Org, make_org
-from tests.widget_world import make_widget_token
+from tests.factories import Org, make_org, make_widget_token
+from tests.worlds import answered_wave, make_world
 
 
 @st.composite

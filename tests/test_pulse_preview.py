@@ -13,8 +13,7 @@ from service.guard.plan import PlanTeam
 from service.guard.preview import preview_plan
 from service.settings import Settings
 from service.surveys.waves import open_wave
-from tests.conftest import TEST_SECRET, Org
-from tests.factories import make_leader_headers, make_people, make_team_tree
+from tests.factories import TEST_SECRET, Org, make_leader_headers, make_people, make_team_tree
 
 API = "/api/v1/pulses"
 PRODUCT = {"Product": {"Platform": {}, "Data": {}, "Design": {}}}

@@ -13,8 +13,7 @@ import pytest
 from service.surveys.pulses import items_for_wave, next_wave_at
 from service.surveys.pulses.bank import builtin_items
 from service.surveys.pulses.models import PulseIn, PulseOut
-from tests.conftest import Org
-from tests.factories import make_leader_headers, make_pulse, make_team_tree
+from tests.factories import Org, make_leader_headers, make_pulse, make_team_tree
 
 API = "/api/v1/pulses"
 CORE = [i.key for i in builtin_items() if i.core]

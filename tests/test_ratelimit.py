@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import contextlib
 import secrets
 import socket
@@ -21,7 +20,7 @@ from service.app import create_app
 from service.embedded import free_port
 from service.ratelimit import CircuitBreaker
 from service.settings import Settings
-from tests.conftest import Org
+from tests.factories import Org
 
 
 def _app(settings: Settings, **changes: Any) -> Any:
@@ -172,7 +171,11 @@ async def test_a_hung_redis_trips_the_breaker_and_requests_stop_waiting_for_it(
     try:
         app = _app(settings, redis_url=hung.url)
         async with AsyncTestClient(app=app) as c:
-            breaker = app.state.rate_limit_breaker = CircuitBreaker(failures=3, cooldown=3.0)
+            # The breaker's clock runs with the real one, plus whatever the test moves it on.
+            moved = [0.0]
+            breaker = app.state.rate_limit_breaker = CircuitBreaker(
+                failures=3, cooldown=3.0, clock=lambda: time.monotonic() + moved[0]
+            )
             page = f"/s/{secrets.token_urlsafe(32)}"
             # The first requests each wait for the limiter's timeout, until the breaker opens.
             first = [await _timed(c, page) for _ in range(3)]
@@ -187,14 +190,14 @@ async def test_a_hung_redis_trips_the_breaker_and_requests_stop_waiting_for_it(
             assert max(took for _, took in fast) < 0.5, fast
             # After the cool-down, one request probes Redis (still hung: it waits, and the
             # breaker opens again); the ones after it pay nothing.
-            await asyncio.sleep(breaker.cooldown)
+            moved[0] += breaker.cooldown  # the cool-down has passed
             status, took = await _timed(c, page)
             assert status == 404 and took >= 1.0
             again = [await _timed(c, page) for _ in range(5)]
             assert max(took for _, took in again) < 0.5, again
             # Redis answers again: the next probe closes the breaker, limits count again.
             hung.hanging = False
-            await asyncio.sleep(breaker.cooldown)
+            moved[0] += breaker.cooldown  # the cool-down has passed
             for _ in range(5):
                 assert (await c.get(page)).status_code == 404
             assert not breaker.is_open

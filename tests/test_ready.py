@@ -17,7 +17,8 @@ from service.app import create_app
 from service.embedded import EmbeddedPostgres, EmbeddedRedis
 from service.migrate import migrate
 from service.settings import load_settings
-from tests.conftest import TEST_SECRET
+from tests.factories import TEST_SECRET
+from tests.waiting import wait_for
 
 
 @pytest.fixture
@@ -46,14 +47,13 @@ async def own_backends() -> AsyncIterator[tuple[EmbeddedPostgres, EmbeddedRedis,
 
 
 async def _ready_until(client: Any, status: int, seconds: float = 20) -> dict[str, Any]:
-    deadline = asyncio.get_running_loop().time() + seconds
-    while True:
-        r = await client.get("/ready")
-        if r.status_code == status:
-            return r.json()  # type: ignore[no-any-return]
-        if asyncio.get_running_loop().time() > deadline:
-            raise AssertionError(f"/ready stayed {r.status_code}: {r.text}")
-        await asyncio.sleep(0.2)
+    async def ready() -> Any:
+        return await client.get("/ready")
+
+    r = await wait_for(
+        ready, lambda r: r.status_code == status, f"/ready to answer {status}", timeout=seconds
+    )
+    return r.json()  # type: ignore[no-any-return]
 
 
 async def test_ready_turns_503_when_postgres_stops_and_200_when_it_is_back(

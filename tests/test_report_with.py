@@ -7,8 +7,7 @@ from uuid import uuid4
 
 import asyncpg
 
-from tests.conftest import Org
-from tests.factories import make_leader_headers, make_team_tree
+from tests.factories import Org, make_leader_headers, make_team_tree
 
 API = "/api/v1"
 TREE = {"Product": {"Platform": {}, "Data": {}, "Design": {}}, "Sales": {"Field": {}}}

@@ -24,8 +24,9 @@ import pytest
 from litestar.routes import HTTPRoute
 
 from service.auth import provide_principal
-from tests.conftest import make_org
-from tests.fuzz_world import Server, serve_app, server_env
+from tests.factories import make_org
+from tests.servers import LiveServer, serve_app
+from tests.worlds import fuzz_server_env
 
 BODY_TIMEOUT = 1  # seconds, in this module's server
 DEEP_BODIES = [b"[" * 2000, b"{" * 2000, b'{"name": ' + b"[" * 5000, b"[" * 900 + b"]" * 900]
@@ -34,10 +35,10 @@ DEEP_BODIES = [b"[" * 2000, b"{" * 2000, b'{"name": ' + b"[" * 5000, b"[" * 900 
 @pytest.fixture(scope="module")
 def server(
     database_url: str, redis_url: str, tmp_path_factory: pytest.TempPathFactory
-) -> Iterator[Server]:
+) -> Iterator[LiveServer]:
     folder = tmp_path_factory.mktemp("bodies")
     env = {
-        **server_env(database_url, redis_url, folder / "data"),
+        **fuzz_server_env(database_url, redis_url, folder / "data"),
         "BODY_TIMEOUT_SECONDS": str(BODY_TIMEOUT),
     }
     with serve_app(env, folder / "server.log") as live:
@@ -74,7 +75,7 @@ def _url(template: str) -> str:
 
 
 async def test_deeply_nested_json_is_a_400_after_authentication_and_never_logged(
-    app: Any, server: Server, pool: asyncpg.Pool
+    app: Any, server: LiveServer, pool: asyncpg.Pool
 ) -> None:
     org = await make_org(pool)
     routes = _body_routes(app)
@@ -166,7 +167,7 @@ def trickle(base_url: str, path: str, headers: dict[str, str], body: bytes) -> A
 
 
 async def test_a_trickled_body_is_cut_off_with_408_before_the_handler_runs(
-    server: Server, pool: asyncpg.Pool
+    server: LiveServer, pool: asyncpg.Pool
 ) -> None:
     org = await make_org(pool)
     auth = {"Authorization": f"Bearer {org.admin_key}"}

@@ -13,8 +13,9 @@ import asyncpg
 import pytest
 
 from service.surveys.respond import submit, token_for
-from tests.conftest import TEST_SECRET, Org
-from tests.helpers_waves import close, full_answers, open_test_wave
+from tests.factories import TEST_SECRET, Org, full_answers
+from tests.waiting import wait_until
+from tests.worlds import close_test_wave, open_test_wave
 
 FORM = {"Content-Type": "application/x-www-form-urlencoded"}
 
@@ -91,7 +92,7 @@ async def test_closed_wave_page_says_closed_whether_or_not_the_token_was_used(
 ) -> None:
     w = await open_test_wave(pool, org.id)
     await client.post(f"/s/{w.tokens[0]}", content=form_body(w.item_keys), headers=FORM)
-    await close(pool, org.id, w.wave_id)
+    await close_test_wave(pool, org.id, w.wave_id)
     used = await client.get(f"/s/{w.tokens[0]}")
     unused = await client.get(f"/s/{w.tokens[1]}")
     assert used.status_code == unused.status_code == 410
@@ -229,14 +230,18 @@ async def test_submits_racing_a_close_are_either_counted_or_refused(
     w = await open_test_wave(pool, org.id, people=30)
 
     async def one(i: int) -> bool:
-        await asyncio.sleep(secrets.randbelow(20) / 1000)
+        # Each submit starts after a random number of turns of the event loop (not of the
+        # clock), so they interleave with the close in a different order each run.
+        for _ in range(secrets.randbelow(20)):
+            await asyncio.sleep(0)
         outcome = await submit(pool, w.tokens[i], full_answers(w.item_keys), None)
         assert outcome.status in ("stored", "closed")
         return outcome.status == "stored"
 
     async def close_soon() -> bool:
-        await asyncio.sleep(0.01)
-        return await close(pool, org.id, w.wave_id)
+        for _ in range(10):
+            await asyncio.sleep(0)
+        return await close_test_wave(pool, org.id, w.wave_id)
 
     *accepted, closed = await asyncio.gather(*(one(i) for i in range(30)), close_soon())
     assert closed
@@ -395,7 +400,7 @@ async def test_a_bad_comment_is_named_with_the_answers_problems_but_only_for_a_u
     assert fields == {f"answers.{w.item_keys[0]}", "comment"}
     unknown = await client.post(f"/api/v1/respond/{'A' * 43}", json=body)
     assert unknown.status_code == 404
-    await close(pool, org.id, w.wave_id)
+    await close_test_wave(pool, org.id, w.wave_id)
     late = await client.post(f"/api/v1/respond/{w.tokens[0]}", json=body)
     assert late.status_code == 410
     assert await pool.fetchval("SELECT count(*) FROM responses") == 0
@@ -432,7 +437,8 @@ async def test_a_submit_waiting_on_a_closing_wave_sees_it_closed_and_stores_noth
             waiting = asyncio.create_task(
                 submit(pool, w.tokens[0], full_answers(w.item_keys), None)
             )
-            await asyncio.sleep(0.3)
+            # The submit reaches PostgreSQL and waits there for the closing transaction's lock.
+            await wait_until(lambda: _lock_waiters(pool), "the submit to wait for a lock")
             assert not waiting.done(), "the submit did not wait for the closing transaction"
         finally:
             await tx.commit()
@@ -440,3 +446,12 @@ async def test_a_submit_waiting_on_a_closing_wave_sees_it_closed_and_stores_noth
     assert outcome.status == "closed"
     assert await stored(pool) == (0, 0)
     assert await pool.fetchval("SELECT count(*) FROM responses") == 0
+
+
+async def _lock_waiters(pool: asyncpg.Pool) -> int:
+    """How many sessions of this database wait for a lock that another one holds."""
+    count: int = await pool.fetchval(
+        "SELECT count(*) FROM pg_stat_activity"
+        " WHERE datname = current_database() AND wait_event_type = 'Lock'"
+    )
+    return count

@@ -10,9 +10,8 @@ import asyncpg
 
 from service.surveys.respond import token_for
 from service.surveys.waves import open_wave
-from tests.conftest import TEST_SECRET, Org
-from tests.factories import make_people, make_pulse, make_team_tree
-from tests.helpers_waves import close, full_answers, open_test_wave
+from tests.factories import TEST_SECRET, Org, full_answers, make_people, make_pulse, make_team_tree
+from tests.worlds import close_test_wave, open_test_wave
 
 PLATFORM_EN = (
     "Your answers count toward Platform: 6 people were invited. Results are shown only if at "
@@ -155,7 +154,7 @@ async def test_the_json_read_keeps_the_oracles_of_the_page(
     assert used.status_code == fake.status_code == garbage.status_code == 404
     assert used.content == fake.content == garbage.content
     assert "Platform" not in used.text
-    await close(pool, org.id, w.wave_id)
+    await close_test_wave(pool, org.id, w.wave_id)
     closed_used = await client.get(f"/api/v1/respond/{w.tokens[0]}")
     closed_unused = await client.get(f"/api/v1/respond/{w.tokens[1]}")
     assert closed_used.status_code == closed_unused.status_code == 410

@@ -4,22 +4,19 @@ without JavaScript, re-renders errors with answers kept, submits, and logs no co
 from __future__ import annotations
 
 import os
-import socket
-import threading
 from collections.abc import AsyncIterator, Iterator
 from typing import Any
 
 import asyncpg
 import pytest
-import uvicorn
 
 from service.app import create_app
 from service.settings import Settings
 from service.surveys.respond import token_for
 from service.surveys.waves import open_wave
-from tests.conftest import ROOT, TEST_SECRET, Org
-from tests.factories import make_people, make_pulse, make_team_tree
-from tests.helpers_waves import open_test_wave
+from tests.factories import ROOT, TEST_SECRET, Org, make_people, make_pulse, make_team_tree
+from tests.servers import app_in_thread
+from tests.worlds import open_test_wave
 
 CHROMIUM = "/usr/bin/chromium"
 pytestmark = [
@@ -42,19 +39,8 @@ ARGS = [
 def live_server(settings: Settings) -> Iterator[str]:
     """A second app instance served over real HTTP in a thread (its own loop and pool), so the
     browser talks to it as a person would."""
-    app = create_app(settings)
-    sock = socket.socket()
-    sock.bind(("127.0.0.1", 0))
-    port = sock.getsockname()[1]
-    sock.close()
-    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    while not server.started:
-        threading.Event().wait(0.05)
-    yield f"http://127.0.0.1:{port}"
-    server.should_exit = True
-    thread.join(timeout=5)
+    with app_in_thread(create_app(settings)) as url:
+        yield url
 
 
 def _note_console(problems: list[str], message: Any) -> None:

@@ -16,8 +16,9 @@ from service.console.sending import sweep_console_mail
 from service.settings import Settings
 from service.surveys.respond import submit, token_for
 from service.surveys.waves import close_wave, open_wave
-from tests.conftest import TEST_SECRET, MailBox
-from tests.console_kit import console_world
+from tests.factories import TEST_SECRET
+from tests.smtp import MailBox
+from tests.worlds import console_world
 
 
 async def _new_wave_answered(pool: asyncpg.Pool, org_id, pulse_id) -> object:  # type: ignore[no-untyped-def]

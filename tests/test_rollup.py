@@ -8,8 +8,8 @@ import asyncpg
 import pytest
 
 from service.analytics.rollup import rollup_wave
-from tests.analytics_world import answered_wave, make_world
-from tests.conftest import Org
+from tests.factories import Org
+from tests.worlds import answered_wave, make_world
 
 SPEC = {"Eng": {"Platform": {}, "Apps": {}, "Tiny": {}}}
 SIZES = {"Eng": 1, "Platform": 7, "Apps": 6, "Tiny": 3}

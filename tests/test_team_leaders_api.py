@@ -6,8 +6,7 @@ from typing import Any
 
 import asyncpg
 
-from tests.conftest import Org
-from tests.factories import make_people, make_team_tree
+from tests.factories import Org, make_people, make_team_tree
 
 
 async def test_an_admin_marks_leaders_and_admins(

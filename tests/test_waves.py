@@ -11,9 +11,16 @@ import pytest
 
 from service.surveys.respond import token_for, token_hash
 from service.surveys.waves import open_wave
-from tests.conftest import TEST_SECRET, Org, make_org
-from tests.factories import make_people, make_pulse, make_team_tree
-from tests.helpers_waves import close, full_answers, open_test_wave
+from tests.factories import (
+    TEST_SECRET,
+    Org,
+    full_answers,
+    make_org,
+    make_people,
+    make_pulse,
+    make_team_tree,
+)
+from tests.worlds import close_test_wave, open_test_wave
 
 
 async def test_opening_freezes_subtree_members_and_thresholds(pool: asyncpg.Pool, org: Org) -> None:
@@ -80,7 +87,7 @@ async def test_a_pulse_has_one_open_wave_and_seq_counts_up(pool: asyncpg.Pool, o
     async with pool.acquire() as conn:
         with pytest.raises(Exception, match="already has an open wave"):
             await open_wave(conn, org.id, w.pulse_id, secret=TEST_SECRET)
-    assert await close(pool, org.id, w.wave_id)
+    assert await close_test_wave(pool, org.id, w.wave_id)
     async with pool.acquire() as conn:
         second = await open_wave(conn, org.id, w.pulse_id, secret=TEST_SECRET)
     assert await pool.fetchval("SELECT seq FROM waves WHERE id = $1", second) == 2
@@ -98,14 +105,14 @@ async def test_closing_moves_ballots_once_and_is_idempotent(pool: asyncpg.Pool, 
             full_answers(w.item_keys, n + 1),
             comment,
         )
-    assert await close(pool, org.id, w.wave_id) is True
+    assert await close_test_wave(pool, org.id, w.wave_id) is True
     assert await pool.fetchval("SELECT count(*) FROM ballots") == 0
     assert await pool.fetchval("SELECT count(*) FROM responses WHERE wave_id = $1", w.wave_id) == 3
     bodies = {r["body"] for r in await pool.fetch("SELECT body FROM comments")}
     assert bodies == {"good team", "more tea please"}
     wave = await pool.fetchrow("SELECT state, closed_at FROM waves WHERE id = $1", w.wave_id)
     assert wave["state"] == "closed" and wave["closed_at"] is not None
-    assert await close(pool, org.id, w.wave_id) is False
+    assert await close_test_wave(pool, org.id, w.wave_id) is False
     assert await pool.fetchval("SELECT count(*) FROM responses") == 3
 
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -10,8 +9,8 @@ import asyncpg
 
 from service.analytics.widgets.tokencache import TokenCache
 from service.analytics.widgets.tokens import store_token
-from tests.conftest import Org
-from tests.factories import make_team_tree
+from tests.factories import Org, make_team_tree
+from tests.waiting import wait_for, wait_until
 
 
 class CountingPool:
@@ -27,11 +26,7 @@ class CountingPool:
 
 
 async def _listening(cache: TokenCache) -> None:
-    for _ in range(100):
-        if cache.listening:
-            return
-        await asyncio.sleep(0.02)
-    raise AssertionError("the cache never started listening")
+    await wait_until(lambda: cache.listening, "the cache to start listening", timeout=2)
 
 
 async def test_hits_come_from_memory_and_a_database_change_empties_the_cache(
@@ -58,11 +53,12 @@ async def test_hits_come_from_memory_and_a_database_change_empties_the_cache(
         assert first == again and first is not None
         assert counting.fetches == 1
         await pool.execute("UPDATE widget_tokens SET revoked_at = now() WHERE id = $1", token_id)
-        for _ in range(50):
-            if await cache.resolve(counting, token) is None:  # type: ignore[arg-type]
-                break
-            await asyncio.sleep(0.02)
-        assert await cache.resolve(counting, token) is None  # type: ignore[arg-type]
+        await wait_for(
+            lambda: cache.resolve(counting, token),  # type: ignore[arg-type]
+            lambda found: found is None,
+            "the revoked token to leave the cache",
+            timeout=1,
+        )
     finally:
         await cache.stop()
 

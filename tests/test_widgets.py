@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import re
 import xml.etree.ElementTree as ET
 from datetime import UTC, datetime, timedelta
@@ -14,18 +13,24 @@ import httpx
 
 from service.analytics.trends import team_trend
 from service.analytics.widgets.tokens import hash_token
-from tests.conftest import ROOT, Org
-from tests.factories import make_leader_headers, make_pulse, make_team_tree
-from tests.widget_live import live_server
-from tests.widget_world import (
+from tests.factories import (
+    ROOT,
+    Org,
+    make_leader_headers,
+    make_pulse,
+    make_team_tree,
+    make_widget_token,
+)
+from tests.servers import live_server
+from tests.waiting import wait_for
+from tests.worlds import (
     BIG_TEAM_WAVES,
     CORE,
-    World,
+    WidgetWorld,
     answers_for,
-    build_world,
+    build_widget_world,
     close_tree_wave,
     close_wave_with,
-    make_widget_token,
     score100,
 )
 
@@ -35,8 +40,10 @@ FRAME = "/embed/v1/frame"
 BADGE = "/embed/v1/badge.svg"
 
 
-async def _world_and_token(client: Any, org: Org, pool: Any, **extra: Any) -> tuple[World, str]:
-    world = await build_world(pool, org.id)
+async def _world_and_token(
+    client: Any, org: Org, pool: Any, **extra: Any
+) -> tuple[WidgetWorld, str]:
+    world = await build_widget_world(pool, org.id)
     extra.setdefault("allowed_origins", [ORIGIN])
     tok = await make_widget_token(client, org.headers, world.big, **extra)
     return world, tok["token"]
@@ -48,7 +55,7 @@ async def _world_and_token(client: Any, org: Org, pool: Any, **extra: Any) -> tu
 async def test_a_widget_token_is_shown_once_stored_hashed_and_listed_without_it(
     client: Any, org: Org, pool: Any
 ) -> None:
-    world = await build_world(pool, org.id)
+    world = await build_widget_world(pool, org.id)
     made = await make_widget_token(
         client, org.headers, world.big, allowed_origins=["https://Wiki.Example.com:443/"]
     )
@@ -68,7 +75,7 @@ async def test_a_widget_token_is_shown_once_stored_hashed_and_listed_without_it(
 async def test_only_an_admin_key_of_the_same_org_manages_widget_tokens(
     client: Any, org: Org, other_org: Org, pool: Any
 ) -> None:
-    world = await build_world(pool, org.id)
+    world = await build_widget_world(pool, org.id)
     body = {"label": "wiki", "team_id": str(world.big)}
     assert (await client.post("/api/v1/widget-tokens", json=body)).status_code == 401
     leader = await make_leader_headers(pool, org.id, [world.big])
@@ -87,7 +94,7 @@ async def test_only_an_admin_key_of_the_same_org_manages_widget_tokens(
 
 
 async def test_bad_token_bodies_are_4xx_and_store_nothing(client: Any, org: Org, pool: Any) -> None:
-    world = await build_world(pool, org.id)
+    world = await build_widget_world(pool, org.id)
     team = str(world.big)
     now = datetime.now(UTC)
     bad: list[Any] = [
@@ -172,7 +179,7 @@ def test_the_badge_draws_the_change_arrow_it_is_given() -> None:
 async def test_suppressed_and_unpublished_teams_get_a_kind_explanation_and_no_numbers(
     client: Any, org: Org, pool: Any
 ) -> None:
-    world = await build_world(pool, org.id)
+    world = await build_widget_world(pool, org.id)
     small = (await make_widget_token(client, org.headers, world.small))["token"]
     quiet = (await make_widget_token(client, org.headers, world.quiet))["token"]
     body = (await client.get(JSON, params={"token": small})).json()
@@ -195,7 +202,7 @@ async def test_suppressed_and_unpublished_teams_get_a_kind_explanation_and_no_nu
 async def test_a_small_teams_widget_shows_its_pooled_group_and_says_so(
     client: Any, org: Org, pool: Any
 ) -> None:
-    from tests.analytics_world import answered_wave, make_world
+    from tests.worlds import answered_wave, make_world
 
     spec = {"Eng": {"Platform": {}, "Ops": {}, "Tiny": {}}}
     teams, pulse_id = await make_world(
@@ -291,7 +298,7 @@ async def test_unknown_revoked_expired_and_wrong_team_tokens_all_look_the_same(
 async def test_revoking_or_expiring_stops_a_token_at_once_even_for_revalidation(
     client: Any, org: Org, pool: Any
 ) -> None:
-    world = await build_world(pool, org.id)
+    world = await build_widget_world(pool, org.id)
     made = await make_widget_token(client, org.headers, world.big)
     first = await client.get(JSON, params={"token": made["token"]})
     etag = first.headers["etag"]
@@ -305,27 +312,32 @@ async def test_revoking_or_expiring_stops_a_token_at_once_even_for_revalidation(
     listed = (await client.get("/api/v1/widget-tokens", headers=org.headers)).json()
     assert listed[0]["active"] is False and listed[0]["revoked_at"]
 
-    # Expiry: a token made to expire in two seconds works, then stops, even though the first
-    # answer was cached in memory.
-    soon = (datetime.now(UTC) + timedelta(seconds=2)).isoformat()
-    other = await make_widget_token(client, org.headers, world.big, expires_at=soon)
+    # Expiry: a token made to expire in a second works, then stops once that second has passed
+    # (asked again and again until then), even though the first answer was cached in memory.
+    soon = datetime.now(UTC) + timedelta(seconds=1)
+    other = await make_widget_token(client, org.headers, world.big, expires_at=soon.isoformat())
     assert (await client.get(BADGE, params={"token": other["token"]})).status_code == 200
-    await asyncio.sleep(2.1)
-    assert (await client.get(BADGE, params={"token": other["token"]})).status_code == 404
+
+    async def badge() -> int:
+        return int((await client.get(BADGE, params={"token": other["token"]})).status_code)
+
+    await wait_for(badge, lambda status: status == 404, "the expired token to stop", timeout=5)
+    assert datetime.now(UTC) >= soon, "it stopped before it expired"
 
 
 async def test_a_token_changed_in_the_database_is_forgotten_by_every_cache_within_a_second(
     client: Any, org: Org, pool: Any
 ) -> None:
     """An operator's SQL (or another API process) revokes: the trigger's NOTIFY empties caches."""
-    world = await build_world(pool, org.id)
+    world = await build_widget_world(pool, org.id)
     made = await make_widget_token(client, org.headers, world.big)
     assert (await client.get(BADGE, params={"token": made["token"]})).status_code == 200
     await pool.execute("UPDATE widget_tokens SET revoked_at = now() WHERE id = $1", made["id"])
-    deadline = asyncio.get_running_loop().time() + 1.0
-    while (await client.get(BADGE, params={"token": made["token"]})).status_code != 404:
-        assert asyncio.get_running_loop().time() < deadline, "cache kept a revoked token"
-        await asyncio.sleep(0.02)
+
+    async def badge() -> int:
+        return int((await client.get(BADGE, params={"token": made["token"]})).status_code)
+
+    await wait_for(badge, lambda status: status == 404, "every cache to forget it", timeout=1)
 
 
 # ---- bad parameters --------------------------------------------------------------------------
@@ -543,7 +555,7 @@ async def test_a_token_never_reaches_a_log_line(
     revoked = await make_widget_token(client, org.headers, world.big)
     await client.delete(f"/api/v1/widget-tokens/{revoked['id']}", headers=org.headers)
     with live_server(database_url, redis_url, tmp_path / "server.log") as server:
-        async with httpx.AsyncClient(base_url=server.base) as http:
+        async with httpx.AsyncClient(base_url=server.base_url) as http:
             for params in (
                 {"token": token},
                 {"token": token, "size": "huge"},
@@ -552,9 +564,7 @@ async def test_a_token_never_reaches_a_log_line(
             ):
                 for path in (JSON, FRAME, BADGE):
                     await http.get(path, params=params, headers={"Origin": ORIGIN})
-        server.proc.terminate()
-        server.proc.wait(10)
-        log = server.log_text()
+    log = server.log_text()  # the server has stopped: every line it wrote is in the file
     assert '"route": "/embed/v1/trend.json"' in log or '"route":"/embed/v1/trend.json"' in log
     for secret in (token, revoked["token"], token[4:20]):
         assert secret not in log

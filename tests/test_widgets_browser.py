@@ -14,9 +14,10 @@ from typing import Any
 
 import pytest
 
-from tests.conftest import ROOT, Org
-from tests.widget_live import HostSite, LiveServer, host_site, live_server
-from tests.widget_world import BIG_TEAM_WAVES, World, build_world, make_widget_token, score100
+from tests.factories import ROOT, Org, make_widget_token
+from tests.servers import HostSite, LiveServer, host_site, live_server
+from tests.waiting import wait_until
+from tests.worlds import BIG_TEAM_WAVES, WidgetWorld, build_widget_world, score100
 
 CHROMIUM = Path("/usr/bin/chromium")
 IMG = ROOT / "docs" / "img"
@@ -71,24 +72,25 @@ async def browser() -> AsyncIterator[Any]:
 
 def host_page(server: LiveServer, token: str, *, theme: str = "light") -> str:
     q = f"token={token}&theme={theme}"
+    base = server.base_url
     return f"""<!doctype html><html><head><meta charset="utf-8"><title>Team wiki</title>
-<script src="{server.base}/embed/v1/candor.js"></script>
+<script src="{base}/embed/v1/candor.js"></script>
 <style>body{{font-family:sans-serif;margin:16px;background:#f6f8fa}} .box{{margin:12px 0}}</style>
 </head><body><h1>Our team wiki</h1>
-<div class="box"><iframe id="frame" src="{server.base}/embed/v1/frame?{q}" title="Team pulse"
+<div class="box"><iframe id="frame" src="{base}/embed/v1/frame?{q}" title="Team pulse"
  width="500" height="420" style="border:1px solid #ddd;background:#fff"
  referrerpolicy="no-referrer"></iframe></div>
 <div class="box" id="comp-box"><candor-team-trend id="comp" token="{token}" theme="{theme}">
 </candor-team-trend></div>
 <div class="box" id="badges"><img id="badge" alt="psychological safety"
- src="{server.base}/embed/v1/badge.svg?{q}&dimension=psychological_safety">
+ src="{base}/embed/v1/badge.svg?{q}&dimension=psychological_safety">
 <img id="badge-nl" alt="psychologische veiligheid"
- src="{server.base}/embed/v1/badge.svg?{q}&dimension=trust&lang=nl">
-<img id="badge-bad" alt="unavailable" src="{server.base}/embed/v1/badge.svg?token=cwt_nope"></div>
+ src="{base}/embed/v1/badge.svg?{q}&dimension=trust&lang=nl">
+<img id="badge-bad" alt="unavailable" src="{base}/embed/v1/badge.svg?token=cwt_nope"></div>
 </body></html>"""
 
 
-async def expected_scores(pool: Any, world: World) -> dict[str, int]:
+async def expected_scores(pool: Any, world: WidgetWorld) -> dict[str, int]:
     """The latest whole-point score per dimension, from the same guarded function."""
     from service.analytics.trends import team_trend
 
@@ -104,7 +106,7 @@ async def expected_scores(pool: Any, world: World) -> dict[str, int]:
 async def test_iframe_and_component_show_the_right_numbers_on_another_origin(
     client: Any, org: Org, pool: Any, server: LiveServer, site: HostSite, browser: Any
 ) -> None:
-    world = await build_world(pool, org.id)
+    world = await build_widget_world(pool, org.id)
     tok = await make_widget_token(client, org.headers, world.big, allowed_origins=[site.origin])
     expected = await expected_scores(pool, world)
     assert expected["psychological_safety"] == round(score100(BIG_TEAM_WAVES[-1]))
@@ -151,11 +153,11 @@ async def test_iframe_and_component_show_the_right_numbers_on_another_origin(
 async def test_the_chart_takes_keyboard_focus_and_states_its_numbers(
     client: Any, org: Org, pool: Any, server: LiveServer, browser: Any
 ) -> None:
-    world = await build_world(pool, org.id)
+    world = await build_widget_world(pool, org.id)
     tok = await make_widget_token(client, org.headers, world.big)
     expected = await expected_scores(pool, world)
     page = await browser.new_page()
-    await page.goto(f"{server.base}/embed/v1/frame?token={tok['token']}&lang=en")
+    await page.goto(f"{server.base_url}/embed/v1/frame?token={tok['token']}&lang=en")
     await page.keyboard.press("Tab")
     focused = await page.evaluate("document.activeElement.getAttribute('class')")
     assert focused == "chart"
@@ -176,7 +178,7 @@ async def test_a_disallowed_origin_cannot_frame_or_read_it(
     other_site: HostSite,
     browser: Any,
 ) -> None:
-    world = await build_world(pool, org.id)
+    world = await build_widget_world(pool, org.id)
     tok = await make_widget_token(client, org.headers, world.big, allowed_origins=[site.origin])
     page = await browser.new_page()
     blocked: list[str] = []
@@ -186,19 +188,21 @@ async def test_a_disallowed_origin_cannot_frame_or_read_it(
     await comp.locator("p.empty").wait_for()
     assert await comp.get_attribute("data-state") == "unavailable"
     assert await comp.locator("svg.chart").count() == 0
-    # The frame was refused by CSP frame-ancestors: no document of ours loaded in it.
-    await page.wait_for_timeout(300)
-    ours = [f for f in page.frames if f.url.startswith(server.base)]
+    # The frame was refused by CSP frame-ancestors (the browser says so on its console): no
+    # document of ours loaded in it.
+    await wait_until(
+        lambda: any("frame-ancestors" in line for line in blocked), "the frame to be refused"
+    )
+    ours = [f for f in page.frames if f.url.startswith(server.base_url)]
     for f in ours:
         assert await f.locator("svg.chart").count() == 0
-    assert any("frame-ancestors" in line for line in blocked), blocked
     await page.close()
 
 
 async def test_the_suppressed_state_renders_a_kind_explanation(
     client: Any, org: Org, pool: Any, server: LiveServer, site: HostSite, browser: Any
 ) -> None:
-    world = await build_world(pool, org.id)
+    world = await build_widget_world(pool, org.id)
     tok = await make_widget_token(client, org.headers, world.small, allowed_origins=[site.origin])
     page = await browser.new_page(viewport={"width": 620, "height": 900})
     await page.goto(site.put("/small", host_page(server, tok["token"])))

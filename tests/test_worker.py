@@ -7,11 +7,11 @@ import secrets
 import signal
 import subprocess
 import sys
-import time
 
 from service.settings import Settings
 from service.worker import worker_settings
-from tests.conftest import TEST_SECRET
+from tests.factories import TEST_SECRET
+from tests.waiting import wait_until_sync
 
 
 def _env(settings: Settings, name: str) -> dict[str, str]:
@@ -61,11 +61,12 @@ def test_health_check_fails_without_a_worker_and_passes_with_one(
         stderr=subprocess.PIPE,
     )
     try:
-        deadline = time.monotonic() + 30
-        while _check(env) != 0:
+
+        def healthy() -> bool:
             assert proc.poll() is None, proc.stderr.read() if proc.stderr else b""
-            assert time.monotonic() < deadline, "worker never reported healthy"
-            time.sleep(0.5)
+            return _check(env) == 0
+
+        wait_until_sync(healthy, "the worker to report healthy", timeout=30, interval=0.5)
         # Another worker's key is its own: a differently named worker is not healthy.
         assert _check({**env, "WORKER_NAME": "someone-else"}) == 1
     finally:

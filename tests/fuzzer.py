@@ -39,7 +39,8 @@ from schemathesis.specs.openapi.checks import (
     status_code_conformance,
 )
 
-from tests.fuzz_world import Server, World
+from tests.servers import LiveServer
+from tests.worlds import FuzzWorld
 
 PROBLEM_JSON = "application/problem+json"
 # Pages a person looks at answer errors in their own kind (HTML, an image), not JSON.
@@ -146,7 +147,7 @@ class Report:
             "seconds": round(self.seconds, 1),
         }
 
-    def describe_findings(self, server: Server | None = None) -> str:
+    def describe_findings(self, server: LiveServer | None = None) -> str:
         parts = [
             f"[{f.check}] {f.operation} as {f.profile} -> {f.status}\n{f.message}\n{f.curl}"
             for f in self.findings.values()
@@ -156,7 +157,7 @@ class Report:
         return "\n\n".join(parts)
 
 
-def _known_ids(world: World) -> dict[str, list[str]]:
+def _known_ids(world: FuzzWorld) -> dict[str, list[str]]:
     """Real values for path parameters, by parameter name (Acme's, the fuzzing org's)."""
     a = world.acme
     return {
@@ -198,7 +199,7 @@ def _profiles(path: str, size: Size) -> list[tuple[str, int, GenerationMode]]:
 def _prepare(
     case: Case,
     profile: str,
-    world: World,
+    world: FuzzWorld,
     data: Any,
     known: dict[str, list[str]],
     negative: bool,
@@ -301,8 +302,8 @@ def _judge(
 
 
 def _one_operation(
-    server: Server,
-    world: World,
+    server: LiveServer,
+    world: FuzzWorld,
     strategy: Any,
     profile: str,
     checks: list[tuple[str, CheckFn]],
@@ -328,7 +329,7 @@ def _one_operation(
 _ENDINGS = ("/close", "/deactivate", "/archive", "/retire")
 
 
-def run_fuzz(server: Server, world: World, size: Size, seed: int = 0) -> Report:
+def run_fuzz(server: LiveServer, world: FuzzWorld, size: Size, seed: int = 0) -> Report:
     """Fuzz every operation of the served schema; report what happened (findings never raise)."""
     started = time.perf_counter()
     schema = schemathesis.openapi.from_url(server.base_url + "/schema/openapi.json")
