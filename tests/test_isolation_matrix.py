@@ -155,6 +155,9 @@ ROUTES: dict[tuple[str, str], Route] = {
     ("POST", "/api/v1/items/{key:str}/retire"): Route(ADMIN),
     ("GET", "/api/v1/pulses"): Route(LEADER),
     ("POST", "/api/v1/pulses"): Route(ADMIN, body=lambda t: {"name": "x", "team_ids": [t.team]}),
+    ("POST", "/api/v1/pulses/preview"): Route(
+        ADMIN, body=lambda t: {"name": "x", "team_ids": [t.team]}
+    ),
     ("GET", "/api/v1/pulses/{pulse_id:uuid}"): Route(LEADER),
     ("PATCH", "/api/v1/pulses/{pulse_id:uuid}"): Route(ADMIN, body=lambda t: {"name": "Renamed"}),
     ("GET", "/api/v1/pulses/{pulse_id:uuid}/schedule"): Route(LEADER),
