@@ -18,6 +18,7 @@ from litestar.datastructures import State
 from ....errors import CandorError, NotFound
 from ....surveys.delivery.models import DeliveryStatus
 from ....surveys.delivery.status import delivery_status
+from ....surveys.pulses import items as item_store
 from ....surveys.pulses import programs
 from ....surveys.waves import close_wave, listing, open_wave
 from ....surveys.waves.lifecycle import nudge_delivery
@@ -57,6 +58,7 @@ class WaveView(msgspec.Struct, frozen=True):
     row: WaveRow
     delivery: DeliveryStatus
     notice: str = ""  # "opened" / "closed" after the action
+    items: list[tuple[str, str]] = []  # (key, wording in the reader's language) asked
 
 
 def wave_uuid(value: str) -> UUID:
@@ -171,9 +173,14 @@ async def wave_page(
     async with state.pool.acquire() as conn:
         row = await _wave_row(conn, session, wid, page.lang)
         delivery = await delivery_status(conn, session.principal, wid)
+        bank = await item_store.list_items(
+            conn, session.org_id, dimension=None, include_retired=True
+        )
+    words = {i.key: i.texts.get(page.lang) or i.texts.get("en", "") for i in bank}
+    items = [(k, words.get(k, "")) for k in row.wave.item_keys]
     q = request.query_params
     notice = "opened" if "opened" in q else "closed" if "closed" in q else ""
-    view = WaveView(page=page, row=row, delivery=delivery, notice=notice)
+    view = WaveView(page=page, row=row, delivery=delivery, notice=notice, items=items)
     return render("admin/wave.html", page.lang, v=view)
 
 
