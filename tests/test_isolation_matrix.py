@@ -155,6 +155,9 @@ ROUTES: dict[tuple[str, str], Route] = {
     ("POST", "/api/v1/items/{key:str}/retire"): Route(ADMIN),
     ("GET", "/api/v1/pulses"): Route(LEADER),
     ("POST", "/api/v1/pulses"): Route(ADMIN, body=lambda t: {"name": "x", "team_ids": [t.team]}),
+    ("POST", "/api/v1/pulses/preview"): Route(
+        ADMIN, body=lambda t: {"name": "x", "team_ids": [t.team]}
+    ),
     ("GET", "/api/v1/pulses/{pulse_id:uuid}"): Route(LEADER),
     ("PATCH", "/api/v1/pulses/{pulse_id:uuid}"): Route(ADMIN, body=lambda t: {"name": "Renamed"}),
     ("GET", "/api/v1/pulses/{pulse_id:uuid}/schedule"): Route(LEADER),
@@ -210,6 +213,24 @@ ROUTES: dict[tuple[str, str], Route] = {
     ("POST", "/console/settings"): Route(SESSION, body=lambda t: "lang=nl", content_type=FORM),
     # The admin console: an admin person's session; a leader's session meets a 404 page.
     ("GET", "/console/admin"): Route(ADMIN_SESSION),
+    ("GET", "/console/admin/pulses"): Route(ADMIN_SESSION),
+    ("GET", "/console/admin/pulses/new"): Route(ADMIN_SESSION),
+    ("POST", "/console/admin/pulses/new"): Route(
+        ADMIN_SESSION, body=lambda t: f"name=x&team={t.team}&action=save", content_type=FORM
+    ),
+    ("GET", "/console/admin/pulses/{pulse_id:str}"): Route(ADMIN_SESSION),
+    ("POST", "/console/admin/pulses/{pulse_id:str}"): Route(
+        ADMIN_SESSION, body=lambda t: f"name=x&team={t.team}&action=save", content_type=FORM
+    ),
+    ("GET", "/console/admin/waves"): Route(ADMIN_SESSION),
+    ("POST", "/console/admin/waves/open"): Route(
+        ADMIN_SESSION, body=lambda t: f"pulse={t.pulse}", content_type=FORM
+    ),
+    ("GET", "/console/admin/waves/{wave_id:str}"): Route(ADMIN_SESSION),
+    ("GET", "/console/admin/waves/{wave_id:str}/close"): Route(ADMIN_SESSION),
+    ("POST", "/console/admin/waves/{wave_id:str}/close"): Route(
+        ADMIN_SESSION, body=lambda t: "", content_type=FORM
+    ),
 }
 
 # Routes the design puts out of a leader's reach that the code still lets leaders read, each

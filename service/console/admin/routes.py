@@ -9,5 +9,9 @@ from __future__ import annotations
 from typing import Any
 
 from .home import admin_home
+from .pulses.routes import HANDLERS as PULSES
+from .waves.routes import HANDLERS as WAVES
 
 HANDLERS: list[Any] = [admin_home]
+HANDLERS += PULSES
+HANDLERS += WAVES

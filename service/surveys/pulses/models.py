@@ -115,6 +115,8 @@ class PulseIn(msgspec.Struct, forbid_unknown_fields=True, frozen=True, kw_only=T
     # Omitted: days 3 and 5 of the window, those that fall inside it.
     reminder_days: ReminderDays | None = None
     starts_at: datetime | None = None  # default: now
+    # Go ahead although some invitees are already in another active pulse (else a 409).
+    allow_overlap: bool = False
 
 
 class PulsePatch(msgspec.Struct, forbid_unknown_fields=True, frozen=True, kw_only=True):
@@ -132,6 +134,14 @@ class PulsePatch(msgspec.Struct, forbid_unknown_fields=True, frozen=True, kw_onl
     comment_k: CommentK | None = None
     reminder_days: ReminderDays | None = None
     starts_at: datetime | None = None
+    # Go ahead although the new teams reach people already in another active pulse.
+    allow_overlap: bool = False
+
+
+class PulseActivate(msgspec.Struct, forbid_unknown_fields=True, frozen=True, kw_only=True):
+    """The optional body of resuming a pulse."""
+
+    allow_overlap: bool = False
 
 
 class PulseOut(msgspec.Struct, frozen=True, kw_only=True):
@@ -167,6 +177,37 @@ class PulsePreview(msgspec.Struct, frozen=True, kw_only=True):
     k: Annotated[int, NOT_ABOUT_ANSWERS]
     invited: Annotated[int, NOT_ABOUT_ANSWERS]  # people the wave would invite, in total
     groups: list[PreviewGroup]  # never first, then pooled, then on their own
+    warnings: list[str]
+
+
+class Overlap(msgspec.Struct, frozen=True, kw_only=True):
+    """Another active pulse that would invite some of the same people."""
+
+    pulse_id: UUID
+    name: str
+    people: Annotated[int, NOT_ABOUT_ANSWERS]  # people both pulses would invite
+
+
+class TeamInvited(msgspec.Struct, frozen=True, kw_only=True):
+    team_id: UUID
+    parent_id: UUID | None  # None for a subtree root of the pulse
+    name: str
+    invited: Annotated[int, NOT_ABOUT_ANSWERS]  # its own active, not opted-out members
+
+
+class DraftPreview(msgspec.Struct, frozen=True, kw_only=True):
+    """What a pulse body would do if it were saved now: who is invited (per team), the
+    groups its next wave would report and why, the teams that could never report, the people
+    already in another active pulse, and when its first wave would open."""
+
+    k: Annotated[int, NOT_ABOUT_ANSWERS]
+    comment_k: Annotated[int, NOT_ABOUT_ANSWERS]
+    invited: Annotated[int, NOT_ABOUT_ANSWERS]
+    teams: list[TeamInvited]  # the pulse's live teams, parents before their children
+    groups: list[PreviewGroup]  # never first, then pooled, then on their own
+    never: list[str]  # names of the teams whose answers could never be reported
+    overlap: list[Overlap]
+    first_wave_at: datetime
     warnings: list[str]
 
 
