@@ -8,6 +8,7 @@ from __future__ import annotations
 import re
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 from uuid import UUID
 
@@ -16,11 +17,12 @@ import msgspec
 import pytest
 
 from service.console.admin.org_import import MAX_UPLOAD_BYTES
-from service.console.sessions import COOKIE
+from service.console.sessions import COOKIE, PRE_COOKIE
 from service.surveys.directory.models import ImportReport
-from tests.conftest import Org, make_org
-from tests.console_kit import Signed, signed_in
+from tests.conftest import TEST_SECRET, Org, make_org
+from tests.console_kit import Signed, form_token, signed_in
 from tests.factories import make_people, make_team_tree
+from tests.test_cli import acandor, one_line_error
 
 
 @dataclass(frozen=True)
@@ -578,3 +580,89 @@ async def test_an_admin_cannot_remove_their_own_admin_flag_and_a_wrong_token_is_
     )
     assert r.status_code == 403
     assert await _snapshot(pool) == before
+
+
+# --- the CLI: the first admin and their sign-in link ----------------------------------------
+
+
+async def _sign_in_with(client: Any, url: str) -> Any:
+    path = url.removeprefix("http://testserver.local")
+    confirm = await client.get(path)
+    assert confirm.status_code == 200, confirm.text[-500:]
+    pre = confirm.cookies.get(PRE_COOKIE) or client.cookies.get(PRE_COOKIE)
+    r = await client.post(
+        path,
+        data={"csrf": form_token(confirm.text)},
+        headers={"Cookie": f"{PRE_COOKIE}={pre}"},
+    )
+    assert r.status_code == 303 and r.headers["location"] == "/console/admin", r.text[-500:]
+    return r.cookies.get(COOKIE)
+
+
+async def test_org_create_makes_the_first_admin_and_prints_a_sign_in_link(
+    database_url: str, pool: asyncpg.Pool, client: Any, tmp_path: Path
+) -> None:
+    env = {
+        "DATABASE_URL": database_url,
+        "SECRET_KEY": TEST_SECRET,
+        "PUBLIC_BASE_URL": "http://testserver.local",
+    }
+    r = await acandor(
+        *("org", "create", "Initech", "--admin-email", "boss@initech.example"),
+        *("--admin-name", "Bill Lumbergh"),
+        data_dir=tmp_path,
+        **env,
+    )
+    assert r.returncode == 0, r.stderr
+    link = re.search(r"(http://testserver\.local/console/link/\S+)", r.stdout)
+    assert link and "7 days" in r.stdout
+    key = r.stdout.strip().split()[-1]
+    assert (
+        await client.get("/api/v1/org", headers={"Authorization": f"Bearer {key}"})
+    ).status_code == 200
+    row = await pool.fetchrow("SELECT display_name, admin FROM people")
+    assert tuple(row) == ("Bill Lumbergh", True)
+    actions = {a["action"] for a in await pool.fetch("SELECT action FROM audit_log")}
+    assert {"org.create", "person.create", "person.admin"} <= actions
+
+    cookie = await _sign_in_with(client, link.group(1))
+    home = await client.get("/console/admin", headers={"Cookie": f"{COOKIE}={cookie}"})
+    assert home.status_code == 200 and "Org chart" in home.text
+    # The link works once; `candor org admin` prints a fresh one.
+    assert (
+        await client.get(link.group(1).removeprefix("http://testserver.local"))
+    ).status_code == 404
+    again = await acandor(
+        "org", "admin", "Initech", "BOSS@initech.example", data_dir=tmp_path, **env
+    )
+    assert again.returncode == 0, again.stderr
+    fresh = re.search(r"(http://testserver\.local/console/link/\S+)", again.stdout)
+    assert fresh and fresh.group(1) != link.group(1)
+    await _sign_in_with(client, fresh.group(1))
+
+
+async def test_org_admin_refuses_people_who_are_not_admins_in_one_line(
+    database_url: str, pool: asyncpg.Pool, w: World, tmp_path: Path
+) -> None:
+    env = {"DATABASE_URL": database_url, "SECRET_KEY": TEST_SECRET}
+    line = one_line_error(
+        await acandor("org", "admin", "Acme", "pim@example.com", data_dir=tmp_path, **env)
+    )
+    assert "not an admin" in line
+    line = one_line_error(
+        await acandor("org", "admin", "Acme", "who@example.com", data_dir=tmp_path, **env)
+    )
+    assert "nobody in this org" in line
+    no_secret = {"DATABASE_URL": database_url}
+    line = one_line_error(
+        await acandor("org", "admin", "Acme", "ada@example.com", data_dir=tmp_path, **no_secret)
+    )
+    assert "SECRET_KEY" in line
+    line = one_line_error(
+        await acandor(
+            "org", "create", "Bad", "--admin-email", "not-an-email", data_dir=tmp_path, **env
+        )
+    )
+    assert "--admin-email" in line
+    assert await pool.fetchval("SELECT count(*) FROM orgs WHERE name = 'Bad'") == 0
+    assert await pool.fetchval("SELECT count(*) FROM signin_links") == 0

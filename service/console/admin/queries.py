@@ -41,3 +41,7 @@ LIMIT $3 OFFSET $4
 PERSON_ADMIN = "SELECT admin FROM people WHERE org_id = $1 AND id = $2"
 
 PERSON_BY_EMAIL = "SELECT id FROM people WHERE org_id = $1 AND lower(email) = lower($2)"
+
+PERSON_ROLE_BY_EMAIL = """
+SELECT id, admin, display_name, email FROM people WHERE org_id = $1 AND lower(email) = lower($2)
+"""
