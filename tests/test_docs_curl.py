@@ -36,7 +36,7 @@ RUN_FENCE = re.compile(r"^```sh[ \t]+run[ \t]*$")
 FENCE = re.compile(r"^(`{3,})(.*)$")
 
 TOOLS = ("bash", "curl", "jq")
-pytestmark = pytest.mark.skipif(
+needs_tools = pytest.mark.skipif(
     any(shutil.which(t) is None for t in TOOLS),
     reason=f"the docs' examples need {', '.join(TOOLS)} on PATH",
 )
@@ -45,12 +45,16 @@ pytestmark = pytest.mark.skipif(
 @dataclass(frozen=True)
 class Block:
     doc: str  # path relative to the repository
-    line: int  # line number of the block's first command in the doc
+    line: int  # the doc's line number of the block's first line
     text: str
 
 
 def runnable_blocks(markdown: str, doc: str) -> list[Block]:
-    """The ```sh run blocks of a markdown text, in order."""
+    """The ```sh run blocks of a markdown text, in order.
+
+    A fence that mentions `run` in any other way (```bash run, ```sh runs) is an error rather than
+    prose, so a mistyped marker cannot quietly turn an example off.
+    """
     blocks: list[Block] = []
     lines = markdown.splitlines()
     i = 0
@@ -66,6 +70,8 @@ def runnable_blocks(markdown: str, doc: str) -> list[Block]:
         )
         if end is None:
             raise ValueError(f"{doc}:{start + 1}: a code block is never closed")
+        if re.search(r"\brun", opened.group(2)) and not RUN_FENCE.match(lines[start]):
+            raise ValueError(f"{doc}:{start + 1}: write a runnable block's fence as ```sh run")
         if RUN_FENCE.match(lines[start]):
             blocks.append(Block(doc, start + 2, "\n".join(lines[start + 1 : end])))
         i = end + 1
@@ -216,6 +222,12 @@ def test_an_unclosed_block_is_an_error_not_a_silent_skip() -> None:
         runnable_blocks("```sh run\napi $CANDOR/api/v1/org\n", "sample.md")
 
 
+@pytest.mark.parametrize("fence", ["```bash run", "```sh runs", "```sh run-me", "```shell run"])
+def test_a_mistyped_marker_is_an_error_not_prose(fence: str) -> None:
+    with pytest.raises(ValueError, match=r"sample\.md:3: write a runnable block's fence"):
+        runnable_blocks(f"Text\n\n{fence}\napi $CANDOR/api/v1/org\n```\n", "sample.md")
+
+
 @pytest.mark.parametrize("doc", docs_with_examples(), ids=doc_id)
 def test_runnable_examples_can_fail(doc: Path) -> None:
     """Every request in a runnable block fails on an error answer, and no failure is swallowed."""
@@ -239,6 +251,7 @@ def test_the_admin_api_doc_has_runnable_examples() -> None:
 # --- running them --------------------------------------------------------------------------------
 
 
+@needs_tools
 @pytest.mark.parametrize("doc", docs_with_examples(), ids=doc_id)
 async def test_the_docs_examples_run_against_a_live_server(
     doc: Path, pool: Any, redis_url: str, shell_env: dict[str, str], tmp_path: Path
@@ -268,6 +281,7 @@ MUTATIONS = [
 ]
 
 
+@needs_tools
 @pytest.mark.parametrize(("change", "old", "new"), MUTATIONS, ids=[m[0] for m in MUTATIONS])
 async def test_a_broken_example_fails_and_names_its_line(
     change: str,
