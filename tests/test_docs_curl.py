@@ -6,8 +6,8 @@ other block (```` ```sh ````, ```` ```json ````, ...) is prose and never runs. R
 
 Each doc with runnable blocks is one walk-through: its blocks are joined, in the order they
 appear, into one bash script that runs against a fresh database and a real granian server (the
-production command line, tests/widget_live.py), with `candor` on PATH and `DATABASE_URL` set as
-the docs tell an operator to. Shell variables carry from block to block ($KEY, $ENG, $PULSE,
+production command line, `service.serve.granian_argv`), with `candor` on PATH and `DATABASE_URL`
+set as the docs tell an operator to. Shell variables carry from block to block ($KEY, $ENG, $PULSE,
 $WAVE, ...), as they would in the reader's terminal. The script stops at the first command that
 fails (`set -e`, `pipefail`), and the failure names the doc and line. Requests go through
 `curl --fail-with-body`, so any answer of 400 or more fails the command that sent it.
@@ -16,11 +16,15 @@ fails (`set -e`, `pipefail`), and the failure names the doc and line. Requests g
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import os
 import re
+import secrets
 import shutil
 import subprocess
 import sys
+import time
+import urllib.request
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -28,9 +32,10 @@ from typing import Any
 
 import pytest
 
-from tests.conftest import ROOT
-from tests.widget_live import LiveServer, live_server
+from service.embedded import free_port
+from service.serve import granian_argv
 
+ROOT = Path(__file__).resolve().parent.parent
 DOCS = ROOT / "docs"
 RUN_FENCE = re.compile(r"^```sh[ \t]+run[ \t]*$")
 FENCE = re.compile(r"^(`{3,})(.*)$")
@@ -152,13 +157,49 @@ UNSET = ("DATABASE_URL", "REDIS_URL", "SECRET_KEY", "CANDOR_ENV", "SMTP_URL", "C
 
 
 @pytest.fixture(scope="module")
-def server(database_url: str, redis_url: str, tmp_path_factory: Any) -> Iterator[LiveServer]:
-    with live_server(database_url, redis_url, tmp_path_factory.mktemp("docs") / "log") as s:
-        yield s
+def server(database_url: str, redis_url: str, tmp_path_factory: Any) -> Iterator[str]:
+    """granian as production runs it (`service.serve.granian_argv`); yields its base URL."""
+    port = free_port()
+    base = f"http://127.0.0.1:{port}"
+    env = {
+        **{k: v for k, v in os.environ.items() if k not in UNSET},
+        "CANDOR_ENV": "test",
+        "DATABASE_URL": database_url,
+        "REDIS_URL": redis_url,
+        "SECRET_KEY": secrets.token_urlsafe(32),
+        "PUBLIC_BASE_URL": base,
+        "RATE_LIMIT": "off",
+    }
+    log_path = tmp_path_factory.mktemp("docs") / "server.log"
+    with log_path.open("wb") as log:
+        proc = subprocess.Popen(
+            granian_argv("127.0.0.1", port), env=env, cwd=ROOT, stdout=log, stderr=log
+        )
+        try:
+            deadline = time.monotonic() + 30
+            while True:  # wait until it answers, not for a fixed time
+                if proc.poll() is not None:
+                    raise RuntimeError(f"granian exited: {log_path.read_text()[-2000:]}")
+                with (
+                    contextlib.suppress(OSError),
+                    urllib.request.urlopen(base + "/health", timeout=1),
+                ):
+                    break
+                if time.monotonic() > deadline:
+                    raise RuntimeError("granian did not answer /health in 30 s")
+                time.sleep(0.1)
+            yield base
+        finally:
+            proc.terminate()
+            try:
+                proc.wait(10)
+            except subprocess.TimeoutExpired:
+                proc.kill()
+                proc.wait(5)
 
 
 @pytest.fixture
-def shell_env(server: LiveServer, database_url: str, tmp_path: Path) -> dict[str, str]:
+def shell_env(server: str, database_url: str, tmp_path: Path) -> dict[str, str]:
     """A reader's terminal next to a running Candor: the CLI needs only DATABASE_URL."""
     base = {k: v for k, v in os.environ.items() if k not in UNSET}
     data = tmp_path / "data"
@@ -166,7 +207,7 @@ def shell_env(server: LiveServer, database_url: str, tmp_path: Path) -> dict[str
     return {
         **base,
         "PATH": f"{Path(sys.executable).parent}{os.pathsep}{base.get('PATH', '')}",
-        "CANDOR": server.base,
+        "CANDOR": server,
         "DATABASE_URL": database_url,
         "CANDOR_DATA_DIR": str(data),  # never the repository's .candor with a dev note
     }
