@@ -141,9 +141,12 @@ def run_blocks(blocks: list[Block], env: dict[str, str], cwd: Path) -> Run:
         check=False,
     )
     # The trap reports the top-level command that stopped the script (not the line inside the
-    # `api` function or a command substitution where curl failed).
-    failed = re.findall(r"^DOCTEST-FAILED (\d+) ", r.stderr, re.M)
-    at = script.doc_line(int(failed[-1])) if failed else None
+    # `api` function or a command substitution where curl failed). An unset variable stops
+    # bash before any trap runs; its own message names the line.
+    failed = re.findall(r"^DOCTEST-FAILED (\d+) ", r.stderr, re.M) or re.findall(
+        r"^bash: line (\d+): ", r.stderr, re.M
+    )
+    at = script.doc_line(int(failed[-1])) if r.returncode and failed else None
     return Run(r.returncode, r.stdout, r.stderr, at)
 
 
@@ -283,6 +286,23 @@ def test_runnable_examples_can_fail(doc: Path) -> None:
     defined = "\n".join(b.text for b in read_blocks(doc))
     if re.search(r"^\s*api\b|\$\(api\b|\bapi -", defined, re.M):
         assert re.search(r"api\(\) \{ curl [^}]*--fail-with-body", defined), "api() must fail"
+
+
+@pytest.mark.parametrize(
+    ("second", "line"),
+    [
+        ("false", 3),  # a failing command
+        ('echo "$NOT_SET"', 3),  # a variable no earlier block set
+        ("X=$(false | cat)\necho never", 3),  # a failure inside a pipeline inside $(...)
+    ],
+)
+def test_a_failing_command_stops_the_run_and_names_its_doc_line(
+    second: str, line: int, tmp_path: Path
+) -> None:
+    doc = f"```sh run\necho one\n{second}\necho after\n```\n"
+    run = run_blocks(runnable_blocks(doc, "x.md"), {"PATH": os.environ["PATH"]}, tmp_path)
+    assert run.returncode != 0 and "after" not in run.stdout and "never" not in run.stdout
+    assert run.failed_at == ("x.md", line), run.stderr
 
 
 def test_the_admin_api_doc_has_runnable_examples() -> None:
