@@ -25,6 +25,7 @@ class AdminHomeView(msgspec.Struct, frozen=True):
 
 # Areas register here as they are built: (path, title key, hint key) in console/texts.toml.
 AREAS: list[tuple[str, str, str]] = []
+AREAS += [(f"/console/admin/{a}", f"{a}_title", f"{a}_hint") for a in ("keys", "widgets", "audit")]
 
 
 @get(

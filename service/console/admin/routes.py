@@ -8,6 +8,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from .credentials import audit_page, keys, widgets
 from .home import admin_home
 
 HANDLERS: list[Any] = [admin_home]
+HANDLERS += [*keys.HANDLERS, *widgets.HANDLERS, *audit_page.HANDLERS]
