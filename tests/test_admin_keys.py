@@ -13,7 +13,6 @@ from uuid import UUID, uuid4
 import asyncpg
 
 from service.audit import Actor, record
-from service.console.sessions import COOKIE
 from tests.conftest import make_org
 from tests.console_kit import ConsoleWorld, Signed, console_world, signed_in
 
@@ -109,7 +108,7 @@ async def test_a_leader_key_is_made_for_picked_teams_and_its_secret_is_shown_onc
 
 
 async def test_an_admin_key_is_made_without_teams(client: Any, pool: asyncpg.Pool) -> None:
-    w, s = await _admin(pool)
+    _w, s = await _admin(pool)
     made = await _post(client, s, KEYS, {"csrf": s.csrf, "name": "Sync job", "role": "admin"})
     assert made.status_code == 200
     secret = SECRET.findall(made.text)[0]
@@ -414,7 +413,7 @@ async def test_the_audit_log_pages_through_many_entries(client: Any, pool: async
 
 
 async def test_bad_audit_filters_get_a_friendly_400_page(client: Any, pool: asyncpg.Pool) -> None:
-    w, s = await _admin(pool)
+    _w, s = await _admin(pool)
     cases = [
         ({"since": "yesterday"}, "year-month-day"),
         ({"until": "2026-13-45"}, "year-month-day"),
@@ -465,7 +464,7 @@ async def test_only_admins_reach_these_pages_and_forms(client: Any, pool: asyncp
 
 
 async def test_the_pages_speak_dutch(client: Any, pool: asyncpg.Pool) -> None:
-    w, s = await _admin(pool)
+    _w, s = await _admin(pool)
     switched = await _post(
         client, s, "/console/language", {"csrf": s.csrf, "lang": "nl", "next": KEYS}
     )
@@ -478,4 +477,3 @@ async def test_the_pages_speak_dutch(client: Any, pool: asyncpg.Pool) -> None:
     assert "<h1>Auditlogboek</h1>" in audit.text
     bad = await _post(client, s, KEYS, {"csrf": s.csrf, "name": "", "role": "leader"})
     assert "Geef de sleutel een naam" in bad.text
-    assert COOKIE  # the session cookie name the headers carry
