@@ -141,6 +141,25 @@ async def test_a_wrong_key_form_is_answered_in_words_and_makes_nothing(
     assert await _audit(pool, w.org.id, "key.create") == []
 
 
+async def test_a_leader_key_may_see_many_teams(client: Any, pool: asyncpg.Pool) -> None:
+    # Far more ticked boxes than any other console form has fields.
+    w, s = await _admin(pool)
+    many = [
+        await pool.fetchval(
+            "INSERT INTO teams (org_id, name, parent_id) VALUES ($1, $2, $3) RETURNING id",
+            w.org.id,
+            f"Squad {i:02}",
+            w.teams["Platform"],
+        )
+        for i in range(60)
+    ]
+    data = {"csrf": s.csrf, "name": "Wide", "role": "leader", "team": [str(t) for t in many]}
+    made = await _post(client, s, KEYS, data)
+    assert made.status_code == 200 and SECRET.search(made.text)
+    scope = await pool.fetchval("SELECT scope_team_ids FROM api_keys WHERE name = 'Wide'")
+    assert sorted(scope) == sorted(many)
+
+
 async def test_key_forms_without_the_right_csrf_token_change_nothing(
     client: Any, pool: asyncpg.Pool
 ) -> None:

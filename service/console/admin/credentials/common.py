@@ -13,10 +13,13 @@ from litestar import Request, Response
 
 from ....errors import NotFound
 from ....guard import NOT_ABOUT_ANSWERS
+from ...forms import FORM_MAX_BYTES
 from ...pages import HEADERS
+from ...sessions import ConsoleSession, CsrfRefused, csrf_ok
 from . import queries
 
 NAME_MAX = 200
+MAX_PICKED = 100  # teams a key may be scoped to (as KeyIn in service/admin.py)
 
 
 class TeamChoice(msgspec.Struct, frozen=True):
@@ -48,15 +51,26 @@ async def team_names(conn: asyncpg.Connection, org_id: UUID) -> dict[UUID, str]:
     return {r["id"]: r["name"] for r in await conn.fetch(queries.TEAM_NAMES, org_id)}
 
 
-async def form_values(request: Request[Any, Any, Any], name: str) -> list[str]:
-    """Every value of a repeated form field (checkboxes), in order. Call after `checked_form`,
-    which has read (and size-checked) the same body."""
+async def checked_pairs(
+    request: Request[Any, Any, Any], session: ConsoleSession
+) -> list[tuple[str, str]]:
+    """Every (name, value) of a posted form, repeated names included (ticked boxes), once its
+    CSRF token matches the session's (403 otherwise, as `forms.checked_form`). Room for up to
+    MAX_PICKED ticked teams, the most a key may be scoped to."""
+    media = request.headers.get("content-type", "").split(";")[0].strip().lower()
     body = await request.body()
-    try:
-        pairs = parse_qsl(body.decode("utf-8"), keep_blank_values=True, max_num_fields=200)
-    except (UnicodeDecodeError, ValueError):
-        return []
-    return [value for key, value in pairs if key == name]
+    pairs: list[tuple[str, str]] = []
+    if media == "application/x-www-form-urlencoded" and len(body) <= FORM_MAX_BYTES:
+        try:
+            pairs = parse_qsl(
+                body.decode("utf-8"), keep_blank_values=True, max_num_fields=MAX_PICKED + 16
+            )
+        except (UnicodeDecodeError, ValueError):
+            pairs = []  # an unreadable form carries no token either
+    token = next((v for k, v in reversed(pairs) if k == "csrf"), None)
+    if not csrf_ok(session, token):
+        raise CsrfRefused("The form's token does not match this session.")
+    return [(k, v.replace("\x00", "")) for k, v in pairs]
 
 
 def clean_name(value: str) -> str | None:

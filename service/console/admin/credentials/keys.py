@@ -29,8 +29,8 @@ from ..home import ADMIN
 from . import queries
 from .common import (
     TeamChoice,
+    checked_pairs,
     clean_name,
-    form_values,
     see_other,
     team_names,
     team_tree,
@@ -143,8 +143,9 @@ async def keys_page(
 async def create_key_form(
     request: Request[Any, Any, State], state: State, session: ConsoleSession
 ) -> Response[bytes]:
-    fields = await checked_form(request, session)
-    picked = [uuid_or_404(v, "team") for v in await form_values(request, "team")]
+    pairs = await checked_pairs(request, session)
+    fields = dict(pairs)
+    picked = [uuid_or_404(v, "team") for k, v in pairs if k == "team"]
     form = KeyForm(
         name=fields.get("name", "")[:400],
         role=fields.get("role", ""),
