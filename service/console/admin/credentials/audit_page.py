@@ -196,7 +196,7 @@ async def _page(
 ) -> Response[bytes]:
     form = _form(request)
     where, errors = audit_filter(form)
-    start = int(offset) if offset.isdigit() and len(offset) < 9 else 0
+    start = int(offset) if offset.isascii() and offset.isdigit() and len(offset) < 9 else 0
     rows: list[AuditRow] = []
     total = 0
     if not errors:
