@@ -497,3 +497,32 @@ async def test_the_pages_speak_dutch(client: Any, pool: asyncpg.Pool) -> None:
     assert "<h1>Auditlogboek</h1>" in audit.text
     bad = await _post(client, s, KEYS, {"csrf": s.csrf, "name": "", "role": "leader"})
     assert "Geef de sleutel een naam" in bad.text
+
+
+async def test_no_secret_reaches_a_log(client: Any, pool: asyncpg.Pool, caplog: Any) -> None:
+    from structlog.testing import capture_logs
+
+    w, s = await _admin(pool)
+    with capture_logs() as logs:
+        key = await _post(client, s, KEYS, {"csrf": s.csrf, "name": "Quiet", "role": "admin"})
+        widget = await _post(client, s, WIDGETS, _widget_form(s, w.teams["Design"]))
+    secrets = SECRET.findall(key.text) + TOKEN.findall(widget.text)
+    assert len(secrets) >= 2
+    logged = repr(logs) + caplog.text
+    assert all(secret not in logged for secret in secrets)
+    details = repr(await pool.fetch("SELECT details FROM audit_log WHERE org_id = $1", w.org.id))
+    assert all(secret not in details and secret[:12] not in details for secret in secrets)
+
+
+def test_every_audit_action_and_object_kind_has_words_in_both_languages() -> None:
+    # A new action without words here would turn the audit page into an error page.
+    from typing import get_args
+
+    from service.audit import ACTIONS, ObjectKind
+    from service.console import i18n
+
+    keys = [f"audit_do_{a.replace('.', '_')}" for a in ACTIONS]
+    keys += [f"audit_obj_{k}" for k in get_args(ObjectKind)]
+    for lang in ("en", "nl"):
+        for key in keys:
+            assert i18n.t(lang, key) != key, (lang, key)
