@@ -253,6 +253,24 @@ ROUTES: dict[tuple[str, str], Route] = {
         body=lambda t: f"display_name=X&email={t.email}&locale=en&active=on",
         content_type=FORM,
     ),
+    ("GET", "/console/admin/keys"): Route(ADMIN_SESSION),
+    ("POST", "/console/admin/keys"): Route(
+        ADMIN_SESSION, body=lambda t: f"name=Intrude&role=leader&team={t.team}", content_type=FORM
+    ),
+    ("GET", "/console/admin/keys/{key_id:str}/revoke"): Route(ADMIN_SESSION),
+    ("POST", "/console/admin/keys/{key_id:str}/revoke"): Route(
+        ADMIN_SESSION, body=lambda t: "", content_type=FORM
+    ),
+    ("GET", "/console/admin/widgets"): Route(ADMIN_SESSION),
+    ("POST", "/console/admin/widgets"): Route(
+        ADMIN_SESSION, body=lambda t: f"label=Intrude&team={t.team}", content_type=FORM
+    ),
+    ("GET", "/console/admin/widgets/{token_id:str}/revoke"): Route(ADMIN_SESSION),
+    ("POST", "/console/admin/widgets/{token_id:str}/revoke"): Route(
+        ADMIN_SESSION, body=lambda t: "", content_type=FORM
+    ),
+    ("GET", "/console/admin/audit"): Route(ADMIN_SESSION),
+    ("GET", "/console/admin/audit.csv"): Route(ADMIN_SESSION),
 }
 
 # Routes the design puts out of a leader's reach that the code still lets leaders read, each

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from .credentials import audit_page, keys, widgets
 from .home import admin_home
 from .org import org_chart
 from .org_import import import_apply, import_check, import_form
@@ -22,3 +23,4 @@ HANDLERS += [team_admin, save_leaders, save_report_with]
 HANDLERS += [people_search, person_page, save_person]
 HANDLERS += PULSES
 HANDLERS += WAVES
+HANDLERS += [*keys.HANDLERS, *widgets.HANDLERS, *audit_page.HANDLERS]
