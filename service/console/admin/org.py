@@ -14,12 +14,31 @@ import msgspec
 from litestar import Request, Response, get
 from litestar.datastructures import State
 
+from ...errors import CandorError, InvalidInput
 from ...guard import ADMIN_ONLY
+from .. import i18n
 from ..models import Page
 from ..pages import PAGE_RESPONSES, page_of, render
 from ..sessions import ConsoleSession
 from . import queries
 from .home import ADMIN
+
+
+class Refusal(InvalidInput):
+    """A form of the org pages refused for a reason the page words itself (a text key)."""
+
+    def __init__(self, key: str, **values: object) -> None:
+        super().__init__(i18n.t("en", key, **values))
+        self.key = key
+        self.values = values
+
+
+def refusal_words(exc: CandorError, lang: str) -> str:
+    """Why a change was refused, in the page's language where the words are the console's own
+    (the directory's own checks speak English, as in the API)."""
+    if isinstance(exc, Refusal):
+        return i18n.t(lang, exc.key, **exc.values)
+    return exc.detail
 
 
 class ChartTeam(msgspec.Struct, frozen=True):

@@ -17,7 +17,7 @@ from litestar import Request, Response, get, post
 from litestar.datastructures import State
 from litestar.params import Parameter
 
-from ...errors import CandorError, InvalidInput, NotFound
+from ...errors import CandorError, NotFound
 from ...guard import ADMIN_ONLY, NOT_ABOUT_ANSWERS
 from ...surveys.directory.leaders import person_roles, set_admin
 from ...surveys.directory.models import PersonPatch
@@ -29,7 +29,7 @@ from ..sessions import ConsoleSession
 from . import queries
 from .access import actor_of
 from .home import ADMIN
-from .org import flatten, load_chart
+from .org import Refusal, flatten, load_chart, refusal_words
 
 PAGE_SIZE = 50
 
@@ -155,7 +155,7 @@ def _patch(form: PersonForm) -> PersonPatch:
     try:
         team: UUID | None = UUID(form.team_id) if form.team_id else None
     except ValueError:
-        raise InvalidInput("Pick a team from the list.") from None
+        raise Refusal("orgperson_pick_team") from None
     try:
         return msgspec.convert(
             {
@@ -168,7 +168,7 @@ def _patch(form: PersonForm) -> PersonPatch:
             PersonPatch,
         )
     except msgspec.ValidationError as exc:
-        raise InvalidInput(f"Not saved: {exc}.") from None
+        raise Refusal("orgperson_invalid", detail=str(exc)) from None
 
 
 @post(
@@ -199,7 +199,7 @@ async def save_person(
         try:
             patch = _patch(form)
             if pid == session.person_id and not form.admin:
-                raise InvalidInput("You cannot take away your own admin role here.")
+                raise Refusal("orgperson_own_admin")
             async with conn.transaction():
                 actor = actor_of(session)
                 await update_person(conn, session.org_id, pid, patch, actor=actor)
@@ -210,7 +210,7 @@ async def save_person(
             if isinstance(exc, NotFound):
                 raise
             view = await _view(conn, session, page, pid, form)
-            bad = msgspec.structs.replace(view, error=exc.detail)
+            bad = msgspec.structs.replace(view, error=refusal_words(exc, page.lang))
             return render("admin/person.html", page.lang, status=exc.status, v=bad)
     return Response(
         b"",

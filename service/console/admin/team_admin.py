@@ -16,7 +16,7 @@ import msgspec
 from litestar import Request, Response, get, post
 from litestar.datastructures import State
 
-from ...errors import CandorError, InvalidInput, NotFound
+from ...errors import CandorError, NotFound
 from ...guard import ADMIN_ONLY
 from ...guard.plan import PlanTeam, plan_reporting
 from ...orgs import org_floors
@@ -29,7 +29,7 @@ from ..sessions import ConsoleSession
 from . import queries
 from .access import actor_of
 from .home import ADMIN
-from .org import ChartTeam, flatten, load_chart
+from .org import ChartTeam, Refusal, flatten, load_chart, refusal_words
 
 
 class Member(msgspec.Struct, frozen=True):
@@ -157,7 +157,8 @@ async def _refused(
     if isinstance(exc, NotFound):
         raise exc
     view = await team_view(conn, session, page_of(session, request, "admin"), team)
-    return _render(msgspec.structs.replace(view, error=exc.detail), exc.status)
+    error = refusal_words(exc, view.page.lang)
+    return _render(msgspec.structs.replace(view, error=error), exc.status)
 
 
 def _see(location: str) -> Response[bytes]:
@@ -193,7 +194,7 @@ async def save_leaders(
             if email:
                 found = await conn.fetchval(queries.PERSON_BY_EMAIL, session.org_id, email)
                 if found is None:
-                    raise InvalidInput(f"Nobody in this org has the email address {email!r}.")
+                    raise Refusal("orgteam_no_such_email", email=email)
                 keep.append(found)
             await set_team_leaders(
                 conn, session.org_id, team, LeadersIn(keep[:50]), actor=actor_of(session)
@@ -231,4 +232,4 @@ def _choice(raw: str) -> UUID:
     try:
         return UUID(raw)
     except ValueError:
-        raise InvalidInput("report_with: not a team of this org.") from None
+        raise Refusal("orgteam_bad_choice") from None
