@@ -3,7 +3,7 @@ preview (overlap confirmed on the page), open a wave now, close it after the con
 no console error under the real CSP; and an accessibility check (axe-core) of every one of these
 pages, the preview included: no serious or critical violation.
 
-Screenshots go to docs/img/admin-pulses-*.png for docs/admin-console-pulses.md. As in
+Screenshots go to docs/img/admin-pulses-*.png (docs/admin-guide.md shows the overlap one). As in
 tests/test_console_browser.py, axe runs in a second context opened with bypass_csp=True.
 """
 
