@@ -162,7 +162,7 @@ async def test_a_new_admin_goes_from_an_empty_org_to_a_closed_wave_a_leader_can_
     context = await browser.new_context(viewport={"width": 1180, "height": 900})
     checker = await browser.new_context(bypass_csp=True, viewport={"width": 1180, "height": 900})
     page = await context.new_page()
-    problems = _watch(page)
+    watched = [_watch(page)]  # each page's console errors, filled in as they happen
     walk = Walk(page, checker, live)
 
     # 1. Sign in: the admin console sends a stranger to the sign-in page, which mails a link.
@@ -248,7 +248,7 @@ async def test_a_new_admin_goes_from_an_empty_org_to_a_closed_wave_a_leader_can_
         assert token, _text(mail)
         them = await browser.new_context(viewport={"width": 900, "height": 900})
         answer = await them.new_page()
-        problems += _watch(answer)
+        watched.append(_watch(answer))
         await answer.goto(f"{live}/s/{token.group(1)}")
         if i == 0:
             assert "Platform" in await answer.locator("p.note.group").inner_text()
@@ -286,7 +286,7 @@ async def test_a_new_admin_goes_from_an_empty_org_to_a_closed_wave_a_leader_can_
     # 7. Sam, the leader, follows the mail's link, signs in and reads Product's results.
     theirs = await browser.new_context(viewport={"width": 1180, "height": 900})
     lead = await theirs.new_page()
-    problems += _watch(lead)
+    watched.append(_watch(lead))
     await lead.goto(live + team_link.group(0))
     await _sign_in_by_mail(lead, pool, settings, mailbox, LEADER)
     assert lead.url.endswith(team_link.group(0))
@@ -297,4 +297,4 @@ async def test_a_new_admin_goes_from_an_empty_org_to_a_closed_wave_a_leader_can_
     await checker.close()
 
     assert walk.found == []
-    assert problems == []
+    assert [p for problems in watched for p in problems] == []
