@@ -17,7 +17,6 @@ from litestar.config.response_cache import ResponseCacheConfig
 from litestar.contrib.jinja import JinjaTemplateEngine
 from litestar.datastructures import State
 from litestar.openapi import OpenAPIConfig
-from litestar.openapi.plugins import ScalarRenderPlugin, SwaggerRenderPlugin
 from litestar.openapi.spec import Components, SecurityScheme
 from litestar.template.config import TemplateConfig
 from redis.asyncio import ConnectionPool
@@ -36,6 +35,7 @@ from .errors import EXCEPTION_HANDLERS, problem_plugin
 from .head import HeadAsGet
 from .observe import ObserveMiddleware, configure_logging
 from .ratelimit import AuthFailureLimiter, CircuitBreaker
+from .reference import OfflineReference
 from .settings import Settings, get_settings
 from .surveys.delivery import routes as delivery_routes
 from .surveys.directory import leader_routes
@@ -125,7 +125,8 @@ def create_app(settings: Settings | None = None) -> Litestar:
                 "org API key as a bearer token; numbers only leave through the anonymity guard."
             ),
             path="/schema",
-            render_plugins=[ScalarRenderPlugin(), SwaggerRenderPlugin(path="/swagger")],
+            # Swagger UI from the installed package: the reference works offline, no CDN.
+            render_plugins=[OfflineReference()],
             components=Components(
                 security_schemes={
                     "apiKey": SecurityScheme(

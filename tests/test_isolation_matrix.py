@@ -98,9 +98,8 @@ ROUTES: dict[tuple[str, str], Route] = {
     ("GET", "/metrics"): Route(PUBLIC),
     ("GET", "/schema"): Route(PUBLIC),
     ("GET", "/schema/openapi.json"): Route(PUBLIC),
-    ("GET", "/schema/scalar"): Route(PUBLIC),
     ("GET", "/schema/swagger"): Route(PUBLIC),
-    ("GET", "/schema/oauth2-redirect.html"): Route(PUBLIC),
+    ("GET", "/schema/assets/{name:str}"): Route(PUBLIC),
     ("GET", "/schema/{path:str}"): Route(PUBLIC),
     ("GET", "/assets/respond.css"): Route(PUBLIC),
     ("GET", "/embed/v1/candor.js"): Route(PUBLIC),
@@ -278,6 +277,7 @@ def _path(template: str, t: Target, token: str = "") -> str:
         "key": t.item,
         "token": token or secrets.token_urlsafe(32),
         "path": "nothing-here.json",
+        "name": "swagger-ui.css",
     }
     return _PARAM.sub(lambda m: str(values[m.group(1)]), template)
 
