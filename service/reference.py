@@ -17,7 +17,9 @@ from typing import Any, Final
 
 from litestar import Request, Response, Router, get
 from litestar.exceptions import NotFoundException
-from litestar.openapi.plugins import OpenAPIRenderPlugin
+from litestar.openapi.plugins import JsonRenderPlugin, OpenAPIRenderPlugin
+
+from .apidoc import complete_examples
 
 _OURS = Path(__file__).resolve().parent / "templates"
 
@@ -45,6 +47,7 @@ def asset_bytes(name: str) -> bytes:
     f"{ASSET_PATH}/{{name:str}}",
     include_in_schema=False,
     sync_to_thread=False,
+    opt={"view": None},  # scripts and stylesheets: no number
 )
 def reference_asset(name: str) -> Response[bytes]:
     """One script or stylesheet of the reference page; anything else is a 404."""
@@ -89,4 +92,11 @@ class OfflineReference(OpenAPIRenderPlugin):
         router.register(reference_asset)
 
 
-__all__ = ["ASSETS", "OfflineReference", "asset_bytes", "reference_asset"]
+class DocumentedJson(JsonRenderPlugin):
+    """/schema/openapi.json, each body schema with one whole example (apidoc.complete_examples)."""
+
+    def render(self, request: Request[Any, Any, Any], openapi_schema: dict[str, Any]) -> bytes:
+        return super().render(request, complete_examples(openapi_schema))
+
+
+__all__ = ["ASSETS", "DocumentedJson", "OfflineReference", "asset_bytes", "reference_asset"]
