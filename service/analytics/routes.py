@@ -218,7 +218,8 @@ class LeaderController(Controller):
         description=(
             "The free-text comments of a team in one closed wave, only when its group has at "
             "least the wave's comment threshold of responses; otherwise the answer says why none "
-            "are shown. Comments come in a shuffled order, never with who wrote them or when. "
+            "are shown. Comments come as bare texts in a random order, without who wrote them or "
+            "when. "
             "`scope=team` (the default) or `scope=subtree`; paginated with `limit` and `offset` "
             "(at most 200)."
         ),

@@ -304,8 +304,8 @@ class WidgetTokenController(Controller):
     @get(
         "/",
         description=(
-            "The org's widget tokens: team, options, allowed origins and when each was created, "
-            "last used or revoked. The tokens themselves are never shown again."
+            "The org's widget tokens: team, options, allowed origins, when each expires and when "
+            "it was created or revoked. The tokens themselves are never shown again."
         ),
         summary="List widget tokens (admin); tokens themselves are never shown again",
     )

@@ -259,8 +259,8 @@ def _badge_error(status: int, q: Mapping[str, str]) -> Response[bytes]:
     "/embed/v1/badge.svg",
     description=(
         "An SVG badge with one dimension's latest guarded score, for places that only take "
-        "images (wikis, READMEs, chat). A bad token or a hidden score gives the neutral "
-        "'unavailable' badge."
+        "images (wikis, READMEs, chat). An unknown, revoked or expired token gets the neutral "
+        "'unavailable' image, never a number."
     ),
     tags=["widgets"],
     before_request=limited(WIDGET),

@@ -194,8 +194,8 @@ class WidgetView(msgspec.Struct, frozen=True):
         Status,
         msgspec.Meta(
             description=(
-                "`ok`, `suppressed` (held back by the anonymity guard) or `not_published` "
-                "(nothing to show yet)"
+                "`ok`; `suppressed` when the anonymity guard holds back every score; "
+                "`not_published` while no round has closed yet"
             ),
             examples=["ok"],
         ),
@@ -218,7 +218,10 @@ class WidgetView(msgspec.Struct, frozen=True):
     participation: Annotated[
         str | None,
         msgspec.Meta(
-            description="Participation in the latest round, as a band", examples=["70–75%"]
+            description=(
+                "Participation in the latest closed round, rounded to 5 points; null when not shown"
+            ),
+            examples=["70%"],
         ),
     ]  # banded, e.g. "70–75%"
     texts: Annotated[
