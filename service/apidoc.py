@@ -270,6 +270,84 @@ def _example(schema: dict[str, Any], defs: dict[str, Any], inside: tuple[str, ..
     return None
 
 
+# What each path or query parameter means, for those whose handlers do not say it themselves.
+# Keyed by (where, name); a (path prefix, where, name) entry wins for the routes under it.
+_PARAMETERS: dict[tuple[str, str], str] = {
+    ("path", "team_id"): "The team's id",
+    ("path", "wave_id"): "The wave's id",
+    ("path", "pulse_id"): "The pulse's id",
+    ("path", "person_id"): "The person's id",
+    ("path", "key"): "The item's key",
+    ("path", "key_id"): "The API key's id",
+    ("path", "token_id"): "The widget token's id",
+    ("path", "path"): "Any other path under /console: answered with a not-found page",
+    ("query", "limit"): "The most entries to return in one page",
+    ("query", "offset"): "How many entries to skip, for paging",
+    ("query", "lang"): "The language of the page or texts: `en` or `nl`",
+    ("query", "include_archived"): "Also list archived teams",
+    ("query", "include_retired"): "Also list retired items",
+    ("query", "active"): "Only active (true) or only inactive (false) ones; absent: all",
+    ("query", "team_id"): "Only the people of this team",
+    ("query", "pulse_id"): "Only the waves of this pulse",
+    ("query", "dimension"): "Only items of this dimension",
+    ("query", "dry_run"): "Check and count everything, then write nothing",
+    ("query", "create_teams"): "Create the teams a path names that do not exist yet "
+    "(false: report them as errors)",
+    ("query", "deactivate_missing"): "Also deactivate every active person not in the file "
+    "(for a full HR export)",
+    ("query", "actor_kind"): "Only entries made by this kind of actor",
+    ("query", "actor_id"): "Only entries made by this key or person (not with actor_kind=cli)",
+    ("query", "action"): "Only entries of this action",
+    ("query", "object_kind"): "Only entries about this kind of object",
+    ("query", "object_id"): "Only entries about this object",
+    ("query", "kind"): "`dimension` (the default) for one series per dimension, `item` for one "
+    "per item",
+    ("query", "wave"): "The closed wave to show; absent: the latest",
+}
+_PARAMETERS_UNDER: dict[tuple[str, str, str], str] = {
+    ("/s/", "path", "token"): "The personal token from the emailed survey link",
+    ("/api/v1/respond/", "path", "token"): "The personal token from the emailed survey link",
+    ("/optout/", "path", "token"): "The token from the email's opt-out link",
+    ("/console/link/", "path", "token"): "The token from the emailed sign-in link",
+    ("/api/v1/audit", "query", "since"): "Only entries at or after this moment, with a time zone",
+    ("/api/v1/audit", "query", "until"): "Only entries before this moment, with a time zone",
+    ("/api/v1/teams/", "query", "since"): "Only waves that opened on or after this day",
+    ("/api/v1/teams/", "query", "until"): "Only waves that opened on or before this day",
+    ("/api/v1/pulses/", "query", "waves"): "How many of the next waves to show",
+    ("/embed/", "query", "theme"): "`auto` (follows the reader's colour scheme), `light` or `dark`",
+    ("/embed/", "query", "size"): "`s`, `m` or `l`",
+    ("/embed/", "query", "waves"): "How many recent rounds to show (2 to 26; default 8)",
+    ("/embed/", "query", "team"): "Optional: the token's team id, to check the token is the "
+    "one meant",
+    ("/embed/", "query", "dimension"): "The dimension whose latest score the badge shows "
+    "(default `psychological_safety`)",
+    ("/console/", "query", "dimension"): "The dimension to talk about",
+}
+
+
+def complete_parameters(spec: dict[str, Any]) -> dict[str, Any]:
+    """Give every path and query parameter without a description the one it has above."""
+    for path, item in spec.get("paths", {}).items():
+        for operation in item.values():
+            if not isinstance(operation, dict):
+                continue
+            for parameter in operation.get("parameters", []):
+                if parameter.get("description") or parameter.get("in") not in ("path", "query"):
+                    continue
+                where, name = parameter["in"], parameter["name"]
+                words = next(
+                    (
+                        text
+                        for (prefix, w, n), text in _PARAMETERS_UNDER.items()
+                        if path.startswith(prefix) and (w, n) == (where, name)
+                    ),
+                    _PARAMETERS.get((where, name)),
+                )
+                if words:
+                    parameter["description"] = words
+    return spec
+
+
 def complete_examples(spec: dict[str, Any]) -> dict[str, Any]:
     """Give every component schema one whole example, made from its fields' examples.
 
@@ -304,6 +382,7 @@ __all__ = [
     "PROBLEM_MEDIA_TYPE",
     "Problem",
     "complete_examples",
+    "complete_parameters",
     "describe_console",
     "document_problems",
     "pages",

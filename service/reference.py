@@ -19,7 +19,7 @@ from litestar import Request, Response, Router, get
 from litestar.exceptions import NotFoundException
 from litestar.openapi.plugins import JsonRenderPlugin, OpenAPIRenderPlugin
 
-from .apidoc import complete_examples
+from .apidoc import complete_examples, complete_parameters
 
 _OURS = Path(__file__).resolve().parent / "templates"
 
@@ -93,10 +93,11 @@ class OfflineReference(OpenAPIRenderPlugin):
 
 
 class DocumentedJson(JsonRenderPlugin):
-    """/schema/openapi.json, each body schema with one whole example (apidoc.complete_examples)."""
+    """/schema/openapi.json with one whole example per body schema and every parameter
+    described (apidoc.complete_examples, apidoc.complete_parameters)."""
 
     def render(self, request: Request[Any, Any, Any], openapi_schema: dict[str, Any]) -> bytes:
-        return super().render(request, complete_examples(openapi_schema))
+        return super().render(request, complete_parameters(complete_examples(openapi_schema)))
 
 
 __all__ = ["ASSETS", "DocumentedJson", "OfflineReference", "asset_bytes", "reference_asset"]

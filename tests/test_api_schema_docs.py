@@ -1,8 +1,8 @@
 """The API reference documents everything: a walk over /schema/openapi.json.
 
-Every operation has a description; every request and response body has a schema whose fields
-each carry a description, and one whole example. A small app with an undocumented route shows
-that the check can fail. The handlers that read their bodies themselves (the CSV import, the
+Every operation and parameter has a description; every request and response body has a schema
+whose fields each carry a description, and one whole example that fits it. A small app with an
+undocumented route shows that the check can fail. The handlers that read their bodies themselves (the CSV import, the
 survey form and its JSON twin) still document the body they read.
 """
 
@@ -62,6 +62,11 @@ def undocumented(spec: dict[str, Any]) -> list[str]:
             label = f"{method.upper()} {path}"
             if not str(op.get("description", "")).strip():
                 gaps.append(f"{label} has no description")
+            gaps += [
+                f"{label} parameter {p['name']} has no description"
+                for p in op.get("parameters", [])
+                if not str(p.get("description", "")).strip()
+            ]
             contents: list[tuple[str, dict[str, Any]]] = []
             request = op.get("requestBody")
             if request is not None:
@@ -170,7 +175,13 @@ async def test_the_check_fails_for_an_undocumented_route() -> None:
 def test_the_check_notices_a_body_read_by_hand_left_out_and_a_missing_example() -> None:
     spec = {
         "paths": {
-            "/s/{token}": {"post": {"description": "Submit", "responses": {}}},
+            "/s/{token}": {
+                "post": {
+                    "description": "Submit",
+                    "parameters": [{"name": "token", "in": "path"}],
+                    "responses": {},
+                }
+            },
             "/x": {
                 "get": {
                     "description": "X",
@@ -196,6 +207,7 @@ def test_the_check_notices_a_body_read_by_hand_left_out_and_a_missing_example() 
         in gaps
     )
     assert "X has no example" in gaps
+    assert "POST /s/{token} parameter token has no description" in gaps
 
 
 async def test_assets_are_only_the_named_files(client: Any) -> None:
