@@ -2,8 +2,8 @@
 
 Every operation and parameter has a description; every request and response body has a schema
 whose fields each carry a description, and one whole example that fits it. A small app with an
-undocumented route shows that the check can fail. The handlers that read their bodies themselves (the CSV import, the
-survey form and its JSON twin) still document the body they read.
+undocumented route shows that the check can fail. The handlers that read their bodies
+themselves (the CSV import, the survey form and its JSON twin) still document the body they read.
 """
 
 from __future__ import annotations
