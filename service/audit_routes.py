@@ -70,7 +70,7 @@ def audit_filter(
     )
 
 
-def _csv_row(e: AuditEntry) -> list[object]:
+def csv_row(e: AuditEntry) -> list[object]:
     details = msgspec.json.encode(e.details).decode()
     return [
         e.at.isoformat(),
@@ -135,7 +135,7 @@ class AuditController(Controller):
         who.require_admin()
         page = await entries(state.pool, who.org_id, where, limit=limit, offset=offset)
         return Response(
-            content=render_csv(CSV_COLUMNS, [_csv_row(e) for e in page.items]),
+            content=render_csv(CSV_COLUMNS, [csv_row(e) for e in page.items]),
             media_type="text/csv",
             headers={"Content-Disposition": 'attachment; filename="audit.csv"'},
         )

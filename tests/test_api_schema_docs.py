@@ -83,7 +83,9 @@ def undocumented(spec: dict[str, Any]) -> list[str]:
                 if not schema:
                     gaps.append(f"{where} has no schema")
                     continue
-                if "$ref" not in schema:
+                named: set[str] = set()
+                _schemas_in(schema, defs, named)
+                if not named:
                     # An inline body schema (a CSV text, a form): described and exemplified here.
                     if schema.get("type") == "object" or "properties" in schema:
                         gaps += _fields_lacking_descriptions(where, schema)

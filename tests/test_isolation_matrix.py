@@ -154,6 +154,9 @@ ROUTES: dict[tuple[str, str], Route] = {
     ("POST", "/api/v1/items/{key:str}/retire"): Route(ADMIN),
     ("GET", "/api/v1/pulses"): Route(LEADER),
     ("POST", "/api/v1/pulses"): Route(ADMIN, body=lambda t: {"name": "x", "team_ids": [t.team]}),
+    ("POST", "/api/v1/pulses/preview"): Route(
+        ADMIN, body=lambda t: {"name": "x", "team_ids": [t.team]}
+    ),
     ("GET", "/api/v1/pulses/{pulse_id:uuid}"): Route(LEADER),
     ("PATCH", "/api/v1/pulses/{pulse_id:uuid}"): Route(ADMIN, body=lambda t: {"name": "Renamed"}),
     ("GET", "/api/v1/pulses/{pulse_id:uuid}/schedule"): Route(LEADER),
@@ -209,6 +212,42 @@ ROUTES: dict[tuple[str, str], Route] = {
     ("POST", "/console/settings"): Route(SESSION, body=lambda t: "lang=nl", content_type=FORM),
     # The admin console: an admin person's session; a leader's session meets a 404 page.
     ("GET", "/console/admin"): Route(ADMIN_SESSION),
+    ("GET", "/console/admin/pulses"): Route(ADMIN_SESSION),
+    ("GET", "/console/admin/pulses/new"): Route(ADMIN_SESSION),
+    ("POST", "/console/admin/pulses/new"): Route(
+        ADMIN_SESSION, body=lambda t: f"name=x&team={t.team}&action=save", content_type=FORM
+    ),
+    ("GET", "/console/admin/pulses/{pulse_id:str}"): Route(ADMIN_SESSION),
+    ("POST", "/console/admin/pulses/{pulse_id:str}"): Route(
+        ADMIN_SESSION, body=lambda t: f"name=x&team={t.team}&action=save", content_type=FORM
+    ),
+    ("GET", "/console/admin/waves"): Route(ADMIN_SESSION),
+    ("POST", "/console/admin/waves/open"): Route(
+        ADMIN_SESSION, body=lambda t: f"pulse={t.pulse}", content_type=FORM
+    ),
+    ("GET", "/console/admin/waves/{wave_id:str}"): Route(ADMIN_SESSION),
+    ("GET", "/console/admin/waves/{wave_id:str}/close"): Route(ADMIN_SESSION),
+    ("POST", "/console/admin/waves/{wave_id:str}/close"): Route(
+        ADMIN_SESSION, body=lambda t: "", content_type=FORM
+    ),
+    ("GET", "/console/admin/keys"): Route(ADMIN_SESSION),
+    ("POST", "/console/admin/keys"): Route(
+        ADMIN_SESSION, body=lambda t: f"name=Intrude&role=leader&team={t.team}", content_type=FORM
+    ),
+    ("GET", "/console/admin/keys/{key_id:str}/revoke"): Route(ADMIN_SESSION),
+    ("POST", "/console/admin/keys/{key_id:str}/revoke"): Route(
+        ADMIN_SESSION, body=lambda t: "", content_type=FORM
+    ),
+    ("GET", "/console/admin/widgets"): Route(ADMIN_SESSION),
+    ("POST", "/console/admin/widgets"): Route(
+        ADMIN_SESSION, body=lambda t: f"label=Intrude&team={t.team}", content_type=FORM
+    ),
+    ("GET", "/console/admin/widgets/{token_id:str}/revoke"): Route(ADMIN_SESSION),
+    ("POST", "/console/admin/widgets/{token_id:str}/revoke"): Route(
+        ADMIN_SESSION, body=lambda t: "", content_type=FORM
+    ),
+    ("GET", "/console/admin/audit"): Route(ADMIN_SESSION),
+    ("GET", "/console/admin/audit.csv"): Route(ADMIN_SESSION),
 }
 
 # Routes the design puts out of a leader's reach that the code still lets leaders read, each

@@ -1,4 +1,8 @@
-"""Admin API for widget tokens: create (the token is shown once), list, revoke (both logged)."""
+"""Admin API for widget tokens: create (the token is shown once), list, revoke (both logged).
+
+`issue_widget_token` and `revoke_widget_token` are also what the admin console's widget page
+calls, with the person as the audit log's actor.
+"""
 
 from __future__ import annotations
 
@@ -6,12 +10,13 @@ from datetime import UTC, datetime, timedelta
 from typing import Annotated
 from uuid import UUID
 
+import asyncpg
 import msgspec
 from litestar import Controller, delete, get, post
 from litestar.datastructures import State
 from litestar.di import Provide
 
-from ...audit import Actor, record
+from ...audit import Actor, Details, record
 from ...auth import Principal, provide_principal
 from ...errors import InvalidInput, NotFound
 from .tokens import list_tokens, normalise_origin, revoke_token, store_token, team_is_live
@@ -209,7 +214,7 @@ class NewWidgetToken(msgspec.Struct, frozen=True):
     ] = "Store this token now; it is shown only once."
 
 
-def _snippets(base: str, token: str) -> EmbedSnippets:
+def embed_snippets(base: str, token: str) -> EmbedSnippets:
     frame = f"{base}/embed/v1/frame?token={token}"
     return EmbedSnippets(
         iframe=(
@@ -251,6 +256,43 @@ def _check_origins(values: list[str]) -> list[str]:
     return origins
 
 
+async def issue_widget_token(
+    conn: asyncpg.Connection,
+    actor: Actor,
+    *,
+    label: str,
+    team_id: UUID,
+    subtree: bool,
+    origins: list[str],
+    expires_at: datetime,
+) -> tuple[UUID, str]:
+    """Make a token for a live team of the actor's org and log it, in the caller's transaction;
+    (its id, the token itself: shown once, never stored). NotFound for any other team."""
+    if not await team_is_live(conn, actor.org_id, team_id):
+        raise NotFound("No such team.")
+    token_id, _, token = await store_token(
+        conn,
+        actor.org_id,
+        team_id=team_id,
+        subtree=subtree,
+        allowed_origins=origins,
+        label=label,
+        expires_at=expires_at,
+    )
+    details: Details = {"team_id": team_id, "subtree": subtree}
+    await record(conn, actor, "widget_token.create", "widget_token", token_id, details)
+    return token_id, token
+
+
+async def revoke_widget_token(conn: asyncpg.Connection, actor: Actor, token_id: UUID) -> bool:
+    """Revoke a token of the actor's org and log it, in the caller's transaction; False when
+    there is none. The caller empties its process's token cache after the commit."""
+    done = await revoke_token(conn, actor.org_id, token_id)
+    if done:
+        await record(conn, actor, "widget_token.revoke", "widget_token", token_id)
+    return done
+
+
 class WidgetTokenController(Controller):
     path = "/api/v1/widget-tokens"
     tags = ["widgets"]
@@ -271,24 +313,14 @@ class WidgetTokenController(Controller):
         expires_at = _check_expiry(data.expires_at)
         origins = _check_origins(data.allowed_origins)
         async with state.pool.acquire() as conn, conn.transaction():
-            if not await team_is_live(conn, who.org_id, data.team_id):
-                raise NotFound("No such team.")
-            token_id, _, token = await store_token(
-                conn,
-                who.org_id,
-                team_id=data.team_id,
-                subtree=data.subtree,
-                allowed_origins=origins,
-                label=data.label,
-                expires_at=expires_at,
-            )
-            await record(
+            token_id, token = await issue_widget_token(
                 conn,
                 Actor.of_key(who),
-                "widget_token.create",
-                "widget_token",
-                token_id,
-                {"team_id": data.team_id, "subtree": data.subtree},
+                label=data.label,
+                team_id=data.team_id,
+                subtree=data.subtree,
+                origins=origins,
+                expires_at=expires_at,
             )
         return NewWidgetToken(
             id=token_id,
@@ -298,7 +330,7 @@ class WidgetTokenController(Controller):
             subtree=data.subtree,
             allowed_origins=origins,
             expires_at=expires_at,
-            embed=_snippets(state.settings.public_base_url, token),
+            embed=embed_snippets(state.settings.public_base_url, token),
         )
 
     @get(
@@ -325,11 +357,7 @@ class WidgetTokenController(Controller):
     async def revoke(self, state: State, who: Principal, token_id: UUID) -> None:
         who.require_admin()
         async with state.pool.acquire() as conn, conn.transaction():
-            done = await revoke_token(conn, who.org_id, token_id)
-            if done:
-                await record(
-                    conn, Actor.of_key(who), "widget_token.revoke", "widget_token", token_id
-                )
+            done = await revoke_widget_token(conn, Actor.of_key(who), token_id)
         # This process forgets at once; the others when the trigger's notification reaches
         # them (sql/migrations/0006_widget_cache_notify.sql).
         state.widget_tokens.clear()

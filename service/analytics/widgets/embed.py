@@ -171,7 +171,9 @@ async def frame(
         return _frame_error(404, q, "unavailable")
     form_size: Size = p.size or "m"
     etag = etag_for(tok, "frame", p, form_size)
-    headers = _ok_headers(etag, {"Content-Security-Policy": frame_csp(tok.allowed_origins)})
+    headers = _ok_headers(
+        etag, {"Content-Security-Policy": frame_csp(tok.allowed_origins, own_origin=True)}
+    )
     if not_modified(request, etag):
         return Response(b"", status_code=304, headers=headers)
     body = RENDERED.get(etag)

@@ -25,6 +25,9 @@ class AdminHomeView(msgspec.Struct, frozen=True):
 
 # Areas register here as they are built: (path, title key, hint key) in console/texts.toml.
 AREAS: list[tuple[str, str, str]] = []
+AREAS.append(("/console/admin/pulses", "pulses_area", "pulses_area_hint"))
+AREAS.append(("/console/admin/waves", "admin_waves_area", "admin_waves_area_hint"))
+AREAS += [(f"/console/admin/{a}", f"{a}_title", f"{a}_hint") for a in ("keys", "widgets", "audit")]
 
 
 @get(

@@ -17,7 +17,7 @@ import msgspec
 
 from ...audit import Actor, record
 from ...errors import InvalidInput, NotFound
-from . import leader_queries as queries
+from . import queries
 
 
 class LeadersIn(msgspec.Struct, forbid_unknown_fields=True, frozen=True):

@@ -1,4 +1,4 @@
-"""Every SQL statement of the directory slice (teams, people, the CSV import), by name.
+"""Every SQL statement of the directory slice (teams, people, the CSV import, leaders), by name.
 
 Each statement is written out whole: no column list or clause is pasted in at runtime. Every
 one is scoped by `org_id = $1`. "Teams below X" is always the database's team_subtree()
@@ -189,4 +189,43 @@ SELECT $1, i.email, i.display_name, coalesce(i.locale, 'en'), i.team_id, coalesc
 FROM people_import i
 WHERE NOT EXISTS (SELECT 1 FROM people p WHERE p.org_id = $1 AND lower(p.email) = i.email_key)
 ORDER BY i.line
+"""
+
+# Who leads which team, and who is an admin (leaders.py).
+
+TEAM_LEADERS = """
+SELECT p.id, p.email, p.display_name, p.active
+FROM team_leaders tl JOIN people p ON p.org_id = tl.org_id AND p.id = tl.person_id
+WHERE tl.org_id = $1 AND tl.team_id = $2
+ORDER BY lower(p.email), p.id
+"""
+
+LIVE_TEAM = """
+SELECT archived_at IS NULL FROM teams WHERE org_id = $1 AND id = $2
+"""
+
+PEOPLE_OF_ORG = """
+SELECT id FROM people WHERE org_id = $1 AND id = ANY ($2::uuid[])
+"""
+
+CLEAR_LEADERS = """
+DELETE FROM team_leaders WHERE org_id = $1 AND team_id = $2 AND NOT (person_id = ANY ($3::uuid[]))
+"""
+
+ADD_LEADERS = """
+INSERT INTO team_leaders (org_id, team_id, person_id)
+SELECT $1, $2, unnest($3::uuid[])
+ON CONFLICT DO NOTHING
+"""
+
+SET_ADMIN = """
+UPDATE people SET admin = $3, updated_at = now() WHERE org_id = $1 AND id = $2
+RETURNING id, admin
+"""
+
+PERSON_ROLES = """
+SELECT p.id, p.admin,
+       ARRAY(SELECT tl.team_id FROM team_leaders tl
+             WHERE tl.org_id = p.org_id AND tl.person_id = p.id ORDER BY tl.team_id) AS leads
+FROM people p WHERE p.org_id = $1 AND p.id = $2
 """

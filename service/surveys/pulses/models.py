@@ -315,6 +315,17 @@ class PulseIn(msgspec.Struct, forbid_unknown_fields=True, frozen=True, kw_only=T
             examples=["2026-01-05T09:00:00+01:00"],
         ),
     ] = None  # default: now
+    # Go ahead although some invitees are already in another active pulse (else a 409).
+    allow_overlap: Annotated[
+        bool,
+        msgspec.Meta(
+            description=(
+                "Go ahead although some of the people it would invite are already in another "
+                "active pulse of the org (otherwise 409)"
+            ),
+            examples=[False],
+        ),
+    ] = False
 
 
 class PulsePatch(msgspec.Struct, forbid_unknown_fields=True, frozen=True, kw_only=True):
@@ -435,6 +446,32 @@ class PulsePatch(msgspec.Struct, forbid_unknown_fields=True, frozen=True, kw_onl
             examples=["2026-01-05T09:00:00+01:00"],
         ),
     ] = None
+    # Go ahead although the new teams reach people already in another active pulse.
+    allow_overlap: Annotated[
+        bool,
+        msgspec.Meta(
+            description=(
+                "Go ahead although new teams reach people already in another active pulse of the "
+                "org (otherwise 409)"
+            ),
+            examples=[False],
+        ),
+    ] = False
+
+
+class PulseActivate(msgspec.Struct, forbid_unknown_fields=True, frozen=True, kw_only=True):
+    """The optional body of resuming a pulse."""
+
+    allow_overlap: Annotated[
+        bool,
+        msgspec.Meta(
+            description=(
+                "Go ahead although some of the people it would invite are already in another "
+                "active pulse of the org (otherwise 409)"
+            ),
+            examples=[False],
+        ),
+    ] = False
 
 
 class PulseOut(msgspec.Struct, frozen=True, kw_only=True):
@@ -578,6 +615,106 @@ class PulsePreview(msgspec.Struct, frozen=True, kw_only=True):
     ]  # never first, then pooled, then on their own
     warnings: Annotated[
         list[str], msgspec.Meta(description="The same warnings a save gives", examples=[[]])
+    ]
+
+
+class Overlap(msgspec.Struct, frozen=True, kw_only=True):
+    """Another active pulse that would invite some of the same people."""
+
+    pulse_id: Annotated[
+        UUID,
+        msgspec.Meta(
+            description="The other active pulse", examples=["6f1c0d2e-4b7a-4e21-9a3c-1d5e8f2b7c40"]
+        ),
+    ]
+    name: Annotated[str, msgspec.Meta(description="Its name", examples=["Sales pulse"])]
+    people: Annotated[
+        Annotated[int, NOT_ABOUT_ANSWERS],
+        msgspec.Meta(description="People both pulses would invite", examples=[4]),
+    ]  # people both pulses would invite
+
+
+class TeamInvited(msgspec.Struct, frozen=True, kw_only=True):
+    team_id: Annotated[
+        UUID,
+        msgspec.Meta(
+            description="A live team the pulse would reach",
+            examples=["2b8e6a41-0c3d-4f5e-8a9b-7c1d2e3f4a50"],
+        ),
+    ]
+    parent_id: Annotated[
+        UUID | None,
+        msgspec.Meta(
+            description="Its parent; null for a root of one of the pulse's subtrees",
+            examples=[None],
+        ),
+    ]  # None for a subtree root of the pulse
+    name: Annotated[str, msgspec.Meta(description="Its name", examples=["Platform"])]
+    invited: Annotated[
+        Annotated[int, NOT_ABOUT_ANSWERS],
+        msgspec.Meta(
+            description="Its own members the pulse would invite (active, not opted out)",
+            examples=[11],
+        ),
+    ]  # its own active, not opted-out members
+
+
+class DraftPreview(msgspec.Struct, frozen=True, kw_only=True):
+    """What a pulse body would do if it were saved now: who is invited (per team), the
+    groups its next wave would report and why, the teams that could never report, the people
+    already in another active pulse, and when its first wave would open."""
+
+    k: Annotated[
+        Annotated[int, NOT_ABOUT_ANSWERS],
+        msgspec.Meta(description="The k the body asks for", examples=[5]),
+    ]
+    comment_k: Annotated[
+        Annotated[int, NOT_ABOUT_ANSWERS],
+        msgspec.Meta(description="The comment threshold the body asks for", examples=[10]),
+    ]
+    invited: Annotated[
+        Annotated[int, NOT_ABOUT_ANSWERS],
+        msgspec.Meta(description="People the pulse would invite, in total", examples=[49]),
+    ]
+    teams: Annotated[
+        list[TeamInvited],
+        msgspec.Meta(
+            description=(
+                "The pulse's live teams, parents before their children, with who each would invite"
+            )
+        ),
+    ]  # the pulse's live teams, parents before their children
+    groups: Annotated[
+        list[PreviewGroup],
+        msgspec.Meta(
+            description=(
+                "The groups its next wave would report: those that can never report first, then "
+                "pooled ones, then teams on their own"
+            )
+        ),
+    ]  # never first, then pooled, then on their own
+    never: Annotated[
+        list[str],
+        msgspec.Meta(
+            description="Names of the teams whose answers could never be reported",
+            examples=[["Design"]],
+        ),
+    ]  # names of the teams whose answers could never be reported
+    overlap: Annotated[
+        list[Overlap],
+        msgspec.Meta(description="Other active pulses that already invite some of the same people"),
+    ]
+    first_wave_at: Annotated[
+        datetime,
+        msgspec.Meta(
+            description="When the first wave would open", examples=["2026-01-05T08:00:00Z"]
+        ),
+    ]
+    warnings: Annotated[
+        list[str],
+        msgspec.Meta(
+            description="What an admin should know, in words, as a save would say it", examples=[[]]
+        ),
     ]
 
 

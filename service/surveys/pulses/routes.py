@@ -20,9 +20,11 @@ from ...audit import Actor
 from ...auth import Principal, provide_principal
 from . import items, preview, programs
 from .models import (
+    DraftPreview,
     InstrumentIn,
     ItemIn,
     ItemOut,
+    PulseActivate,
     PulseIn,
     PulseOut,
     PulsePatch,
@@ -127,11 +129,14 @@ class PulseController(Controller):
     @post(
         "",
         summary="Create a pulse (admin)",
-        responses=problems(422),
+        responses=problems(409, 422),
         description=(
             "The answer is the pulse plus `warnings`: groups of its teams that can never be "
             "reported (e.g. a pulse aimed only at a team smaller than k) and 'report with' "
-            "choices that do not fit. The pulse is created either way."
+            "choices that do not fit. The pulse is created either way. A pulse that would "
+            "invite people already in another active pulse of the org is refused with 409 "
+            "(the problem's `errors` name each such pulse and how many people it shares) "
+            'unless the body says `"allow_overlap": true`.'
         ),
     )
     async def create(self, state: State, who: Principal, data: PulseIn) -> PulseSaved:
@@ -139,6 +144,25 @@ class PulseController(Controller):
         async with state.pool.acquire() as conn:
             pulse = await programs.create_pulse(conn, who.org_id, data, actor=Actor.of_key(who))
             return await preview.with_warnings(conn, who.org_id, pulse)
+
+    @post(
+        "/preview",
+        summary="What saving this pulse body would do, without saving it (admin)",
+        status_code=200,
+        responses=problems(422),
+        description=(
+            "Takes the body of creating a pulse and checks it by the same rules (the same 400 "
+            "or 422), then answers from today's tree and people: who would be invited (in "
+            "total and per team), the groups its waves would report (on their own, pooled, "
+            "never) with a reason each, the teams that could never report, the other active "
+            "pulses that already invite some of the same people, and when the first wave "
+            "would open. Nothing is stored."
+        ),
+    )
+    async def preview_body(self, state: State, who: Principal, data: PulseIn) -> DraftPreview:
+        who.require_admin()
+        async with state.pool.acquire() as conn:
+            return await preview.preview_draft(conn, who.org_id, data)
 
     @get(
         "",
@@ -205,8 +229,12 @@ class PulseController(Controller):
     @patch(
         "/{pulse_id:uuid}",
         summary="Change a pulse (admin); waves already opened keep their settings",
-        responses=problems(422),
-        description="The answer carries `warnings` as for creating a pulse.",
+        responses=problems(409, 422),
+        description=(
+            "The answer carries `warnings` as for creating a pulse. New teams for an active "
+            "pulse that reach people already in another active pulse are refused with 409 "
+            'unless the body says `"allow_overlap": true`.'
+        ),
     )
     async def update(
         self, state: State, who: Principal, pulse_id: UUID, data: PulsePatch
@@ -236,19 +264,27 @@ class PulseController(Controller):
 
     @post(
         "/{pulse_id:uuid}/activate",
-        description=(
-            "Resumes a deactivated pulse at its next slot from now. Its teams, items and "
-            "thresholds are checked again against today's directory and the org's floors."
-        ),
         summary="Resume a deactivated pulse at its next slot (admin)",
         status_code=200,
-        responses=problems(422),
+        responses=problems(409, 422),
+        description=(
+            "Resumes a deactivated pulse at its next slot from now. Its teams, items and "
+            "thresholds are checked again against today's directory and the org's floors. "
+            "Refused with 409 when another active pulse already invites some of its people, "
+            'unless the (otherwise optional) body says `{"allow_overlap": true}`.'
+        ),
     )
-    async def activate(self, state: State, who: Principal, pulse_id: UUID) -> PulseOut:
+    async def activate(
+        self, state: State, who: Principal, pulse_id: UUID, data: PulseActivate | None = None
+    ) -> PulseOut:
         who.require_admin()
         async with state.pool.acquire() as conn:
             return await programs.activate_pulse(
-                conn, who.org_id, pulse_id, actor=Actor.of_key(who)
+                conn,
+                who.org_id,
+                pulse_id,
+                actor=Actor.of_key(who),
+                allow_overlap=data is not None and data.allow_overlap,
             )
 
 
