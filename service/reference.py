@@ -23,13 +23,13 @@ from .apidoc import complete_examples, complete_parameters
 
 _OURS = Path(__file__).resolve().parent / "templates"
 
-# Only these files are served (name → where it lives, media type). Swagger UI's package holds
+# Only these files are served (name → where it lives, media type; litestar adds the charset). Swagger UI's package holds
 # more (an editor, source maps); none of that is needed, so none of it is reachable.
 ASSETS: Final[dict[str, tuple[str, str]]] = {
-    "swagger-ui.css": ("swagger_ui", "text/css; charset=utf-8"),
-    "swagger-ui-bundle.js": ("swagger_ui", "text/javascript; charset=utf-8"),
-    "api-reference.js": ("ours", "text/javascript; charset=utf-8"),
-    "api-reference.css": ("ours", "text/css; charset=utf-8"),
+    "swagger-ui.css": ("swagger_ui", "text/css"),
+    "swagger-ui-bundle.js": ("swagger_ui", "text/javascript"),
+    "api-reference.js": ("ours", "text/javascript"),
+    "api-reference.css": ("ours", "text/css"),
 }
 ASSET_PATH: Final = "/assets"
 
@@ -46,10 +46,9 @@ def asset_bytes(name: str) -> bytes:
 @get(
     f"{ASSET_PATH}/{{name:str}}",
     include_in_schema=False,
-    sync_to_thread=False,
     opt={"view": None},  # scripts and stylesheets: no number
 )
-def reference_asset(name: str) -> Response[bytes]:
+async def reference_asset(name: str) -> Response[bytes]:
     """One script or stylesheet of the reference page; anything else is a 404."""
     if name not in ASSETS:
         raise NotFoundException("No such asset")
