@@ -23,8 +23,9 @@ from .apidoc import complete_examples, complete_parameters
 
 _OURS = Path(__file__).resolve().parent / "templates"
 
-# Only these files are served (name → where it lives, media type; litestar adds the charset). Swagger UI's package holds
-# more (an editor, source maps); none of that is needed, so none of it is reachable.
+# Only these files are served (name → where it lives, media type; litestar adds the charset).
+# Swagger UI's package holds more (an editor, source maps); none of that is needed, so none of
+# it is reachable.
 ASSETS: Final[dict[str, tuple[str, str]]] = {
     "swagger-ui.css": ("swagger_ui", "text/css"),
     "swagger-ui-bundle.js": ("swagger_ui", "text/javascript"),
