@@ -248,6 +248,28 @@ ROUTES: dict[tuple[str, str], Route] = {
     ),
     ("GET", "/console/admin/audit"): Route(ADMIN_SESSION),
     ("GET", "/console/admin/audit.csv"): Route(ADMIN_SESSION),
+    ("GET", "/console/admin/org"): Route(ADMIN_SESSION),
+    ("GET", "/console/admin/org/import"): Route(ADMIN_SESSION),
+    ("POST", "/console/admin/org/import"): Route(
+        ADMIN_SESSION, body=lambda t: "create_teams=on", content_type=FORM
+    ),
+    ("POST", "/console/admin/org/import/apply"): Route(
+        ADMIN_SESSION, body=lambda t: "upload=x", content_type=FORM
+    ),
+    ("GET", "/console/admin/teams/{team_id:str}"): Route(ADMIN_SESSION),
+    ("POST", "/console/admin/teams/{team_id:str}/leaders"): Route(
+        ADMIN_SESSION, body=lambda t: f"add_email={t.email}", content_type=FORM
+    ),
+    ("POST", "/console/admin/teams/{team_id:str}/report-with"): Route(
+        ADMIN_SESSION, body=lambda t: "report_with=default", content_type=FORM
+    ),
+    ("GET", "/console/admin/people"): Route(ADMIN_SESSION),
+    ("GET", "/console/admin/people/{person_id:str}"): Route(ADMIN_SESSION),
+    ("POST", "/console/admin/people/{person_id:str}"): Route(
+        ADMIN_SESSION,
+        body=lambda t: f"display_name=X&email={t.email}&locale=en&active=on",
+        content_type=FORM,
+    ),
 }
 
 # Routes the design puts out of a leader's reach that the code still lets leaders read, each

@@ -2,8 +2,8 @@
 
 A leader sees, in the console, what a leader API key scoped to the teams they lead would see;
 an admin person sees the whole org. Only admin API keys change or read these roles (they name
-people, which leader keys never see). Marking leaders in bulk through the CSV import is the
-importer's job once it learns a `leads` column. Every change of a role is logged
+people, which leader keys never see). The CSV import's `leads` column adds leaders in bulk
+(importer.py). Every change of a role is logged
 (service/audit.py).
 """
 

@@ -18,6 +18,9 @@ from ...text import Email, Name
 
 __all__ = [
     "Email",
+    "ImportChange",
+    "ImportChanges",
+    "ImportLead",
     "ImportReport",
     "Limit",
     "Locale",
@@ -363,3 +366,35 @@ class ImportReport(msgspec.Struct, frozen=True):
             examples=[["Engineering", "Engineering/Platform"]],
         ),
     ]
+    # (person, team) pairs the `leads` column marks that were not leaders yet
+    leaders_added: Annotated[
+        Annotated[int, NOT_ABOUT_ANSWERS],
+        msgspec.Meta(
+            description="Leader roles the `leads` column adds (pairs of person and team)",
+            examples=[1],
+        ),
+    ] = 0
+
+
+class ImportChange(msgspec.Struct, frozen=True):
+    """One person a run would create, change or deactivate; `line` 0: not in the file."""
+
+    line: Annotated[int, NOT_ABOUT_ANSWERS]
+    email: str
+    display_name: str
+    fields: list[str]  # what changes: email, display_name, locale, team, active
+
+
+class ImportLead(msgspec.Struct, frozen=True):
+    line: Annotated[int, NOT_ABOUT_ANSWERS]
+    email: str
+    team: str  # the path (or id) as the file wrote it
+
+
+class ImportChanges(msgspec.Struct, frozen=True):
+    """A dry run's diff, person by person (the first DIFF_LISTED of each kind)."""
+
+    created: list[ImportChange]
+    changed: list[ImportChange]
+    deactivated: list[ImportChange]
+    leaders: list[ImportLead]

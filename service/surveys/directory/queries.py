@@ -229,3 +229,70 @@ SELECT p.id, p.admin,
              WHERE tl.org_id = p.org_id AND tl.person_id = p.id ORDER BY tl.team_id) AS leads
 FROM people p WHERE p.org_id = $1 AND p.id = $2
 """
+
+# --- the import's `leads` column: (person, team) pairs the file marks as leaders --------------
+
+CREATE_IMPORT_LEADS_TABLE = """
+CREATE TEMP TABLE people_import_leads (
+    line int, email text, email_key text, team_ref text, team_id uuid
+) ON COMMIT DROP
+"""
+
+# Pairs the file names that are not yet leaders (people created by the file count as new).
+IMPORT_NEW_LEADS = """
+SELECT l.line, l.email, l.team_ref FROM people_import_leads l
+WHERE NOT EXISTS (
+    SELECT 1 FROM team_leaders tl JOIN people p ON p.org_id = tl.org_id AND p.id = tl.person_id
+    WHERE tl.org_id = $1 AND tl.team_id = l.team_id AND lower(p.email) = l.email_key
+)
+ORDER BY l.line, l.team_ref
+LIMIT $2
+"""
+
+IMPORT_COUNT_NEW_LEADS = """
+SELECT count(*) FROM people_import_leads l
+WHERE NOT EXISTS (
+    SELECT 1 FROM team_leaders tl JOIN people p ON p.org_id = tl.org_id AND p.id = tl.person_id
+    WHERE tl.org_id = $1 AND tl.team_id = l.team_id AND lower(p.email) = l.email_key
+)
+"""
+
+IMPORT_ADD_LEADS = """
+INSERT INTO team_leaders (org_id, team_id, person_id)
+SELECT $1, l.team_id, p.id
+FROM people_import_leads l JOIN people p ON p.org_id = $1 AND lower(p.email) = l.email_key
+ON CONFLICT DO NOTHING
+"""
+
+# --- a dry run's diff, person by person (the admin console's preview page) ---------------------
+
+IMPORT_DIFF = """
+SELECT i.line, i.email, i.display_name,
+       CASE WHEN p.id IS NULL THEN 'created'
+            WHEN p.active AND i.active IS FALSE THEN 'deactivated'
+            ELSE 'changed' END AS kind,
+       p.id IS NOT NULL AND p.email IS DISTINCT FROM i.email AS email_changed,
+       p.id IS NOT NULL AND p.display_name IS DISTINCT FROM i.display_name AS name_changed,
+       p.id IS NOT NULL AND p.locale IS DISTINCT FROM coalesce(i.locale, p.locale)
+           AS locale_changed,
+       p.id IS NOT NULL AND p.team_id IS DISTINCT FROM coalesce(i.team_id, p.team_id)
+           AS team_changed,
+       p.id IS NOT NULL AND p.active IS DISTINCT FROM coalesce(i.active, p.active)
+           AS active_changed
+FROM people_import i
+LEFT JOIN people p ON p.org_id = $1 AND lower(p.email) = i.email_key
+WHERE p.id IS NULL
+   OR (p.email, p.display_name, p.locale, p.team_id, p.active) IS DISTINCT FROM
+      (i.email, i.display_name, coalesce(i.locale, p.locale), coalesce(i.team_id, p.team_id),
+       coalesce(i.active, p.active))
+ORDER BY i.line
+LIMIT $2
+"""
+
+IMPORT_LIST_MISSING = """
+SELECT p.email, p.display_name FROM people p
+WHERE p.org_id = $1 AND p.active
+  AND NOT EXISTS (SELECT 1 FROM people_import i WHERE i.email_key = lower(p.email))
+ORDER BY lower(p.email), p.id
+LIMIT $2
+"""
