@@ -98,9 +98,8 @@ ROUTES: dict[tuple[str, str], Route] = {
     ("GET", "/metrics"): Route(PUBLIC),
     ("GET", "/schema"): Route(PUBLIC),
     ("GET", "/schema/openapi.json"): Route(PUBLIC),
-    ("GET", "/schema/scalar"): Route(PUBLIC),
     ("GET", "/schema/swagger"): Route(PUBLIC),
-    ("GET", "/schema/oauth2-redirect.html"): Route(PUBLIC),
+    ("GET", "/schema/assets/{name:str}"): Route(PUBLIC),
     ("GET", "/schema/{path:str}"): Route(PUBLIC),
     ("GET", "/assets/respond.css"): Route(PUBLIC),
     ("GET", "/embed/v1/candor.js"): Route(PUBLIC),
@@ -231,6 +230,24 @@ ROUTES: dict[tuple[str, str], Route] = {
     ("POST", "/console/admin/waves/{wave_id:str}/close"): Route(
         ADMIN_SESSION, body=lambda t: "", content_type=FORM
     ),
+    ("GET", "/console/admin/keys"): Route(ADMIN_SESSION),
+    ("POST", "/console/admin/keys"): Route(
+        ADMIN_SESSION, body=lambda t: f"name=Intrude&role=leader&team={t.team}", content_type=FORM
+    ),
+    ("GET", "/console/admin/keys/{key_id:str}/revoke"): Route(ADMIN_SESSION),
+    ("POST", "/console/admin/keys/{key_id:str}/revoke"): Route(
+        ADMIN_SESSION, body=lambda t: "", content_type=FORM
+    ),
+    ("GET", "/console/admin/widgets"): Route(ADMIN_SESSION),
+    ("POST", "/console/admin/widgets"): Route(
+        ADMIN_SESSION, body=lambda t: f"label=Intrude&team={t.team}", content_type=FORM
+    ),
+    ("GET", "/console/admin/widgets/{token_id:str}/revoke"): Route(ADMIN_SESSION),
+    ("POST", "/console/admin/widgets/{token_id:str}/revoke"): Route(
+        ADMIN_SESSION, body=lambda t: "", content_type=FORM
+    ),
+    ("GET", "/console/admin/audit"): Route(ADMIN_SESSION),
+    ("GET", "/console/admin/audit.csv"): Route(ADMIN_SESSION),
     ("GET", "/console/admin/org"): Route(ADMIN_SESSION),
     ("GET", "/console/admin/org/import"): Route(ADMIN_SESSION),
     ("POST", "/console/admin/org/import"): Route(
@@ -253,24 +270,6 @@ ROUTES: dict[tuple[str, str], Route] = {
         body=lambda t: f"display_name=X&email={t.email}&locale=en&active=on",
         content_type=FORM,
     ),
-    ("GET", "/console/admin/keys"): Route(ADMIN_SESSION),
-    ("POST", "/console/admin/keys"): Route(
-        ADMIN_SESSION, body=lambda t: f"name=Intrude&role=leader&team={t.team}", content_type=FORM
-    ),
-    ("GET", "/console/admin/keys/{key_id:str}/revoke"): Route(ADMIN_SESSION),
-    ("POST", "/console/admin/keys/{key_id:str}/revoke"): Route(
-        ADMIN_SESSION, body=lambda t: "", content_type=FORM
-    ),
-    ("GET", "/console/admin/widgets"): Route(ADMIN_SESSION),
-    ("POST", "/console/admin/widgets"): Route(
-        ADMIN_SESSION, body=lambda t: f"label=Intrude&team={t.team}", content_type=FORM
-    ),
-    ("GET", "/console/admin/widgets/{token_id:str}/revoke"): Route(ADMIN_SESSION),
-    ("POST", "/console/admin/widgets/{token_id:str}/revoke"): Route(
-        ADMIN_SESSION, body=lambda t: "", content_type=FORM
-    ),
-    ("GET", "/console/admin/audit"): Route(ADMIN_SESSION),
-    ("GET", "/console/admin/audit.csv"): Route(ADMIN_SESSION),
 }
 
 # Routes the design puts out of a leader's reach that the code still lets leaders read, each
@@ -339,6 +338,7 @@ def _path(template: str, t: Target, token: str = "") -> str:
         "key": t.item,
         "token": token or secrets.token_urlsafe(32),
         "path": "nothing-here.json",
+        "name": "swagger-ui.css",
     }
     return _PARAM.sub(lambda m: str(values[m.group(1)]), template)
 

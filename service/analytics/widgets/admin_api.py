@@ -29,43 +29,189 @@ Origin = Annotated[str, msgspec.Meta(min_length=1, max_length=255)]
 
 
 class WidgetTokenIn(msgspec.Struct, forbid_unknown_fields=True, frozen=True):
-    label: Label
-    team_id: UUID
-    subtree: bool = True
-    allowed_origins: Annotated[list[Origin], msgspec.Meta(max_length=20)] = []
+    label: Annotated[
+        Label,
+        msgspec.Meta(
+            description="A name to recognise the token by, e.g. where the widget is embedded",
+            examples=["Platform team wiki"],
+        ),
+    ]
+    team_id: Annotated[
+        UUID,
+        msgspec.Meta(
+            description="The team whose trend the widget shows",
+            examples=["2b8e6a41-0c3d-4f5e-8a9b-7c1d2e3f4a50"],
+        ),
+    ]
+    subtree: Annotated[
+        bool,
+        msgspec.Meta(
+            description="True: the team with every team below it; false: its own people only",
+            examples=[True],
+        ),
+    ] = True
+    allowed_origins: Annotated[
+        Annotated[list[Origin], msgspec.Meta(max_length=20)],
+        msgspec.Meta(
+            description=(
+                "Exact origins (scheme, host and port; no path, no wildcard) that may frame the "
+                "page and read the JSON, at most 20; empty: badge only"
+            ),
+            examples=[["https://wiki.example.com"]],
+        ),
+    ] = []
     # Default: one year from now. At most three years, so a forgotten link dies on its own.
-    expires_at: datetime | None = None
+    expires_at: Annotated[
+        datetime | None,
+        msgspec.Meta(
+            description=(
+                "When the token stops working, with a time zone, at most three years ahead; null "
+                "or absent: one year from now"
+            ),
+            examples=["2027-11-30T00:00:00Z"],
+        ),
+    ] = None
 
 
 class WidgetTokenOut(msgspec.Struct, frozen=True):
-    id: UUID
-    label: str
-    prefix: str
-    team_id: UUID
-    subtree: bool
-    allowed_origins: list[str]
-    expires_at: datetime
-    created_at: datetime
-    revoked_at: datetime | None
-    active: bool
+    id: Annotated[
+        UUID,
+        msgspec.Meta(
+            description="The token's id (for DELETE)",
+            examples=["6f1c0d2e-4b7a-4e21-9a3c-1d5e8f2b7c40"],
+        ),
+    ]
+    label: Annotated[
+        str, msgspec.Meta(description="The token's label", examples=["Platform team wiki"])
+    ]
+    prefix: Annotated[
+        str,
+        msgspec.Meta(
+            description="The first characters of the token, to recognise it",
+            examples=["cwt_Ab12Cd34"],
+        ),
+    ]
+    team_id: Annotated[
+        UUID,
+        msgspec.Meta(
+            description="The team whose trend it shows",
+            examples=["2b8e6a41-0c3d-4f5e-8a9b-7c1d2e3f4a50"],
+        ),
+    ]
+    subtree: Annotated[
+        bool,
+        msgspec.Meta(description="Whether the trend includes every team below it", examples=[True]),
+    ]
+    allowed_origins: Annotated[
+        list[str],
+        msgspec.Meta(
+            description="The origins that may frame the page and read the JSON",
+            examples=[["https://wiki.example.com"]],
+        ),
+    ]
+    expires_at: Annotated[
+        datetime,
+        msgspec.Meta(description="When it stops working", examples=["2027-11-30T00:00:00Z"]),
+    ]
+    created_at: Annotated[
+        datetime, msgspec.Meta(description="When it was created", examples=["2026-11-30T09:00:00Z"])
+    ]
+    revoked_at: Annotated[
+        datetime | None,
+        msgspec.Meta(description="When it was revoked; null while it works", examples=[None]),
+    ]
+    active: Annotated[
+        bool, msgspec.Meta(description="True while neither revoked nor expired", examples=[True])
+    ]
 
 
 class EmbedSnippets(msgspec.Struct, frozen=True):
-    iframe: str
-    component: str
-    badge: str
+    iframe: Annotated[
+        str,
+        msgspec.Meta(
+            description="An `<iframe>` tag for the chart page",
+            examples=[
+                (
+                    '<iframe src="https://candor.example.org/embed/v1/frame?token=cwt_..." '
+                    'title="Team trend" referrerpolicy="no-referrer" loading="lazy"></iframe>'
+                )
+            ],
+        ),
+    ]
+    component: Annotated[
+        str,
+        msgspec.Meta(
+            description="The `<candor-team-trend>` web component with its script tag",
+            examples=[
+                (
+                    '<script src="https://candor.example.org/embed/v1/candor.js" defer>'
+                    '</script><candor-team-trend token="cwt_..."></candor-team-trend>'
+                )
+            ],
+        ),
+    ]
+    badge: Annotated[
+        str,
+        msgspec.Meta(
+            description="An `<img>` tag for the SVG badge",
+            examples=[
+                '<img alt="psychological safety" src="https://candor.example.org/embed/v1/badge.svg?token=cwt_...">'
+            ],
+        ),
+    ]
 
 
 class NewWidgetToken(msgspec.Struct, frozen=True):
-    id: UUID
-    token: str
-    label: str
-    team_id: UUID
-    subtree: bool
-    allowed_origins: list[str]
-    expires_at: datetime
-    embed: EmbedSnippets
-    note: str = "Store this token now; it is shown only once."
+    id: Annotated[
+        UUID,
+        msgspec.Meta(
+            description="The token's id", examples=["6f1c0d2e-4b7a-4e21-9a3c-1d5e8f2b7c40"]
+        ),
+    ]
+    token: Annotated[
+        str,
+        msgspec.Meta(
+            description=(
+                "The token itself (`cwt_...`). Shown only in this answer; only its hash is stored"
+            ),
+            examples=["cwt_Ab12Cd34_q8Lm3Xv7Tz1Nw5Rb9Ke2Hs6Ju4"],
+        ),
+    ]
+    label: Annotated[
+        str, msgspec.Meta(description="The token's label", examples=["Platform team wiki"])
+    ]
+    team_id: Annotated[
+        UUID,
+        msgspec.Meta(
+            description="The team whose trend it shows",
+            examples=["2b8e6a41-0c3d-4f5e-8a9b-7c1d2e3f4a50"],
+        ),
+    ]
+    subtree: Annotated[
+        bool,
+        msgspec.Meta(description="Whether the trend includes every team below it", examples=[True]),
+    ]
+    allowed_origins: Annotated[
+        list[str],
+        msgspec.Meta(
+            description="The origins that may frame the page and read the JSON",
+            examples=[["https://wiki.example.com"]],
+        ),
+    ]
+    expires_at: Annotated[
+        datetime,
+        msgspec.Meta(description="When it stops working", examples=["2027-11-30T00:00:00Z"]),
+    ]
+    embed: Annotated[
+        EmbedSnippets, msgspec.Meta(description="Snippets ready to paste, with the token in them")
+    ]
+    note: Annotated[
+        str,
+        msgspec.Meta(
+            description="A reminder that the token is shown only once",
+            examples=["Store this token now; it is shown only once."],
+        ),
+    ] = "Store this token now; it is shown only once."
 
 
 def embed_snippets(base: str, token: str) -> EmbedSnippets:
@@ -152,7 +298,16 @@ class WidgetTokenController(Controller):
     tags = ["widgets"]
     dependencies = {"who": Provide(provide_principal)}
 
-    @post("/", summary="Create a widget token (admin); the token is returned once")
+    @post(
+        "/",
+        description=(
+            "Creates a token for a team's widget (the iframe page, the JSON, the web component "
+            "and the badge). The answer holds the token (`cwt_...`) once, with snippets ready to "
+            "paste; only its hash is stored. `allowed_origins` lists the sites that may frame the"
+            " page and read the JSON."
+        ),
+        summary="Create a widget token (admin); the token is returned once",
+    )
     async def create(self, state: State, who: Principal, data: WidgetTokenIn) -> NewWidgetToken:
         who.require_admin()
         expires_at = _check_expiry(data.expires_at)
@@ -178,13 +333,27 @@ class WidgetTokenController(Controller):
             embed=embed_snippets(state.settings.public_base_url, token),
         )
 
-    @get("/", summary="List widget tokens (admin); tokens themselves are never shown again")
+    @get(
+        "/",
+        description=(
+            "The org's widget tokens: team, options, allowed origins, when each expires and when "
+            "it was created or revoked. The tokens themselves are never shown again."
+        ),
+        summary="List widget tokens (admin); tokens themselves are never shown again",
+    )
     async def list_tokens(self, state: State, who: Principal) -> list[WidgetTokenOut]:
         who.require_admin()
         rows = await list_tokens(state.pool, who.org_id)
         return [WidgetTokenOut(**dict(r)) for r in rows]
 
-    @delete("/{token_id:uuid}", summary="Revoke a widget token (admin); it stops working at once")
+    @delete(
+        "/{token_id:uuid}",
+        description=(
+            "Revokes a widget token: every widget using it shows the neutral 'unavailable' state "
+            "from the next request on."
+        ),
+        summary="Revoke a widget token (admin); it stops working at once",
+    )
     async def revoke(self, state: State, who: Principal, token_id: UUID) -> None:
         who.require_admin()
         async with state.pool.acquire() as conn, conn.transaction():
