@@ -322,6 +322,7 @@ _PARAMETERS_UNDER: dict[tuple[str, str, str], str] = {
     ("/embed/", "query", "dimension"): "The dimension whose latest score the badge shows "
     "(default `psychological_safety`)",
     ("/console/", "query", "dimension"): "The dimension to talk about",
+    ("/console/admin/people", "query", "q"): "Part of a name or email address to search for",
 }
 
 
