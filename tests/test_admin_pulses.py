@@ -5,6 +5,7 @@ form is the page again with the reason, and changes nothing; another org's ids a
 from __future__ import annotations
 
 import re
+from datetime import UTC, datetime, timedelta
 from typing import Any
 from urllib.parse import urlencode
 from uuid import UUID
@@ -135,7 +136,18 @@ async def test_preview_shows_invitees_plan_overlap_and_first_wave_without_saving
     assert "Data &amp; Design" in r.text  # pooled, with its reason
     assert "33 of them in “Fortnightly team pulse”" in r.text
     assert 'name="allow_overlap" required' in r.text
+    assert "opens within a minute of saving" not in r.text
     assert await _state(pool) == before
+    # A first wave in the past opens the moment the pulse is saved: the preview says so.
+    fields = _pulse_form(
+        admin, [w.teams["Product"]], core, action="preview", starts_on="2020-01-06"
+    )
+    r = await _post(client, "/console/admin/pulses/new", admin, fields)
+    assert "opens within a minute of saving" in r.text
+    # A new pulse's form starts tomorrow, not at a moment that has already passed.
+    r = await client.get("/console/admin/pulses/new", headers=admin.headers)
+    tomorrow = (datetime.now(UTC) + timedelta(days=1)).date().isoformat()
+    assert f'name="starts_on" value="{tomorrow}"' in r.text
     # Design alone can never report: said in the preview.
     fields = _pulse_form(admin, [w.teams["Design"]], core, action="preview")
     r = await _post(client, "/console/admin/pulses/new", admin, fields)

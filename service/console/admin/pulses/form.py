@@ -11,7 +11,7 @@ checked as for every console form.
 from __future__ import annotations
 
 import re
-from datetime import UTC, date, datetime, time
+from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 from urllib.parse import parse_qsl
 from uuid import UUID
@@ -121,14 +121,16 @@ def form_from_pulse(pulse: PulseOut) -> PulseForm:
 
 def new_form(items: list[ItemOut], k: int, comment_k: int, today: date) -> PulseForm:
     """A new pulse's form: the built-in bank's core items and the rest of their dimensions,
-    the org's floors as thresholds, starting today."""
+    the org's floors as thresholds, starting tomorrow (a first wave in the past would open, and
+    email everyone, the minute the pulse is saved)."""
     core_dims = {i.dimension for i in items if i.core}
     chosen = {
         i.key: "core" if i.core else "rotating"
         for i in items
         if i.source == "builtin" and i.dimension in core_dims
     }
-    return PulseForm(items=chosen, k=str(k), comment_k=str(comment_k), starts_on=today.isoformat())
+    return PulseForm(items=chosen, k=str(k), comment_k=str(comment_k), starts_on=(today + timedelta(days=1)).isoformat()
+    )
 
 
 _FIELD = re.compile(r"`\$\.(\w+)")

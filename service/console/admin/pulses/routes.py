@@ -94,6 +94,7 @@ class PulseFormView(msgspec.Struct, frozen=True):
     problem: str  # the service's refusal in its own words, if any
     preview: DraftPreview | None
     saved: bool = False
+    opens_at_once: bool = False
 
 
 def pulse_uuid(value: str) -> UUID:
@@ -149,6 +150,7 @@ async def _form_view(
             if pulse is not None
             else new_form(items, floors.k, floors.comment_k, clock(request.app.state).date())
         )
+    preview = extra.get("preview")
     return PulseFormView(
         page=page,
         pulse_id=pulse.id if pulse else None,
@@ -160,8 +162,10 @@ async def _form_view(
         floor_comment_k=floors.comment_k,
         errors=extra.get("errors") or {},
         problem=extra.get("problem", ""),
-        preview=extra.get("preview"),
+        preview=preview,
         saved=bool(extra.get("saved")),
+        # A first wave at or before now opens as soon as the pulse is saved: say so.
+        opens_at_once=preview is not None and preview.first_wave_at <= clock(request.app.state),
     )
 
 
