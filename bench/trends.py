@@ -285,6 +285,7 @@ async def load_org(
         "admin_key": admin_key,
         "leader_keys": leader_keys,
         "teams": tree.ids,
+        "departments": tree.departments,
         "waves": waves,
         "n_teams": len(tree.ids),
         "load_s": round(time.perf_counter() - t0, 1),

@@ -1,6 +1,7 @@
 """`candor org ...` and `candor key ...`: orgs and their API keys, straight on the database.
 
-These commands need only the database (never SECRET_KEY or Redis). `--org` takes an org's id or
+These commands need only the database (never Redis; SECRET_KEY only to sign the console
+sign-in link that `org create --admin-email` and `org admin` print). `--org` takes an org's id or
 its exact name; `--team` takes a team path ("Engineering/Platform", read exactly as the people
 import reads it) or a team id. Keys are printed once, at creation; listings show a key's prefix,
 never the key. Anything that matches nothing, or more than one thing, is a one-line error.
@@ -30,7 +31,20 @@ def add_commands(sub: Any) -> None:
     org = sub.add_parser("org", help="orgs").add_subparsers(dest="org_command", required=True)
     oc = org.add_parser("create", help="create an org and print its first admin key once")
     oc.add_argument("name")
+    oc.add_argument(
+        "--admin-email",
+        metavar="EMAIL",
+        help="also create this person as the org's first admin and print a one-time console "
+        "sign-in link for them (valid 7 days; needs SECRET_KEY, or a running `candor dev`)",
+    )
+    oc.add_argument("--admin-name", metavar="NAME", help="the first admin's display name")
     oc.set_defaults(fn=cmd_org_create)
+    oa = org.add_parser(
+        "admin", help="print a new one-time console sign-in link for an admin person of an org"
+    )
+    oa.add_argument("org", help="the org's id or exact name")
+    oa.add_argument("email", help="the admin person's email address")
+    oa.set_defaults(fn=cmd_org_admin)
     ol = org.add_parser("list", help="list orgs with their numbers of people, teams and keys")
     ol.add_argument("--json", action="store_true", help="one JSON array instead of a table")
     ol.set_defaults(fn=cmd_org_list)
@@ -93,14 +107,104 @@ def cmd_org_create(args: argparse.Namespace, settings: Any) -> None:
         org_name(args.name)  # 1 to 200 visible characters, no control characters
     except ValueError as exc:
         raise CliError(str(exc)) from None
+    if args.admin_name and not args.admin_email:
+        raise CliError("--admin-name goes with --admin-email")
+    signing = _link_signing(settings) if args.admin_email else None
 
-    async def go(conn: asyncpg.Connection) -> tuple[UUID, str]:
+    async def go(conn: asyncpg.Connection) -> tuple[UUID, str, str | None]:
         async with conn.transaction():
-            return await create_org(conn, args.name, setup=[install_builtin_items])
+            org_id, key = await create_org(conn, args.name, setup=[install_builtin_items])
+            link = None
+            if signing is not None:
+                await _first_admin(conn, org_id, args.admin_email, args.admin_name)
+                link = await _admin_link(conn, signing[0], org_id, args.admin_email)
+            return org_id, key, link
 
-    org_id, key = with_db(settings, go)
+    org_id, key, link = with_db(settings, go)
     print(f"org {args.name.strip()!r} created: {org_id}")
+    if link is not None and signing is not None:
+        _print_link(signing[1], link, args.admin_email.strip())
     print(f"admin API key (shown once, store it now): {key}")
+
+
+def cmd_org_admin(args: argparse.Namespace, settings: Any) -> None:
+    """A new console sign-in link for an existing admin person."""
+    secret, base = _link_signing(settings)
+
+    async def go(conn: asyncpg.Connection) -> str:
+        org = await resolve_org(conn, args.org)
+        return await _admin_link(conn, secret, org["id"], args.email)
+
+    link = with_db(settings, go)
+    _print_link(base, link, args.email.strip())
+
+
+async def _first_admin(
+    conn: asyncpg.Connection, org_id: UUID, email: str, name: str | None
+) -> None:
+    """The org's first person, marked admin (both audited as the CLI)."""
+    from .audit import Actor
+    from .errors import CandorError
+    from .surveys.directory.leaders import set_admin
+    from .surveys.directory.models import PersonIn
+    from .surveys.directory.people import create_person
+
+    email = email.strip()
+    display = (name or "").strip() or email.split("@")[0]
+    try:
+        person = msgspec.convert({"email": email, "display_name": display}, PersonIn)
+        created = await create_person(conn, org_id, person, actor=Actor.cli(org_id))
+        await set_admin(conn, org_id, created.id, True, actor=Actor.cli(org_id))
+    except msgspec.ValidationError as exc:
+        raise CliError(f"--admin-email/--admin-name: {exc}") from None
+    except CandorError as exc:
+        raise CliError(f"--admin-email: {exc.detail}") from None
+
+
+async def _admin_link(conn: asyncpg.Connection, secret: str, org_id: UUID, email: str) -> str:
+    from .console.admin.first_link import NotAnAdmin, admin_link
+
+    try:
+        path, _ = await admin_link(conn, secret, org_id, email, datetime.now(UTC))
+    except NotAnAdmin as exc:
+        raise CliError(str(exc)) from None
+    return path
+
+
+def _link_signing(settings: Any) -> tuple[str, str]:
+    """(SECRET_KEY, public base URL) of the server the link is for: the environment's, or
+    else those of the `candor dev` running on the data folder. A link signed with any other
+    key would not work, so there is no fallback."""
+    import os
+    from pathlib import Path
+
+    from . import devrecord
+
+    dev = devrecord.find_running(devrecord.data_folder())
+    secret = os.environ.get("SECRET_KEY", "")
+    if not secret and dev is not None and dev.secret_key_file:
+        try:
+            secret = Path(dev.secret_key_file).read_text().strip()
+        except OSError:
+            secret = ""
+    if not secret:
+        raise CliError(
+            "a console sign-in link is signed with the server's SECRET_KEY: set SECRET_KEY to "
+            "the value the server uses"
+        )
+    base = os.environ.get("PUBLIC_BASE_URL", "").strip()
+    if not base and dev is not None:
+        base = dev.api_url
+    return secret, (base or settings.public_base_url).rstrip("/")
+
+
+def _print_link(base: str, path: str, email: str) -> None:
+    from .console.admin.first_link import FIRST_LINK_DAYS
+
+    print(
+        f"admin console sign-in link for {email} (works once, for {FIRST_LINK_DAYS} days; "
+        f"a new one: `candor org admin ORG EMAIL`): {base}{path}"
+    )
 
 
 def cmd_org_floors(args: argparse.Namespace, settings: Any) -> None:

@@ -17,7 +17,6 @@ from litestar.config.response_cache import ResponseCacheConfig
 from litestar.contrib.jinja import JinjaTemplateEngine
 from litestar.datastructures import State
 from litestar.openapi import OpenAPIConfig
-from litestar.openapi.plugins import ScalarRenderPlugin, SwaggerRenderPlugin
 from litestar.openapi.spec import Components, SecurityScheme
 from litestar.template.config import TemplateConfig
 from redis.asyncio import ConnectionPool
@@ -26,7 +25,7 @@ from . import admin, audit_routes, health, landing
 from .analytics import routes as analytics_routes
 from .analytics import widgets as analytics_widgets
 from .analytics.widgets.tokencache import TokenCache
-from .apidoc import document_problems
+from .apidoc import describe_console, document_problems
 from .auth import authenticate_first
 from .bodies import BodyDeadline, JsonRequest
 from .closing import after_close
@@ -36,6 +35,7 @@ from .errors import EXCEPTION_HANDLERS, problem_plugin
 from .head import HeadAsGet
 from .observe import ObserveMiddleware, configure_logging
 from .ratelimit import AuthFailureLimiter, CircuitBreaker
+from .reference import DocumentedJson, OfflineReference
 from .settings import Settings, get_settings
 from .surveys.delivery import routes as delivery_routes
 from .surveys.directory import leader_routes
@@ -125,7 +125,8 @@ def create_app(settings: Settings | None = None) -> Litestar:
                 "org API key as a bearer token; numbers only leave through the anonymity guard."
             ),
             path="/schema",
-            render_plugins=[ScalarRenderPlugin(), SwaggerRenderPlugin(path="/swagger")],
+            # Swagger UI from the installed package: the reference works offline, no CDN.
+            render_plugins=[OfflineReference(), DocumentedJson()],
             components=Components(
                 security_schemes={
                     "apiKey": SecurityScheme(
@@ -140,6 +141,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
         debug=False,
     )
     document_problems(app)
+    describe_console(app)
     # Wrap the whole handler (not one route's stack) so 404s, 405s and errors raised before
     # routing also get security headers, a request id, a log line and a metric.
     app.asgi_handler = ObserveMiddleware(

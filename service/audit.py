@@ -165,21 +165,77 @@ class AuditFilter(msgspec.Struct, frozen=True, kw_only=True):
 
 
 class AuditEntry(msgspec.Struct, frozen=True, kw_only=True):
-    id: UUID
-    at: datetime
-    actor_kind: ActorKind
-    actor_id: UUID | None
-    action: Action
-    object_kind: ObjectKind
-    object_id: UUID | None
-    details: dict[str, ShownValue]
+    id: Annotated[
+        UUID,
+        msgspec.Meta(
+            description="The entry's id", examples=["6f1c0d2e-4b7a-4e21-9a3c-1d5e8f2b7c40"]
+        ),
+    ]
+    at: Annotated[
+        datetime,
+        msgspec.Meta(
+            description="When the change was made (the same transaction as the change)",
+            examples=["2026-01-05T09:14:03.512Z"],
+        ),
+    ]
+    actor_kind: Annotated[
+        ActorKind,
+        msgspec.Meta(
+            description=(
+                "Who made it: an API key, a console user (`person`), the operator's CLI, or the "
+                "scheduler (`system`)"
+            ),
+            examples=["api_key"],
+        ),
+    ]
+    actor_id: Annotated[
+        UUID | None,
+        msgspec.Meta(
+            description="The key's or the person's id; null for the CLI and the scheduler",
+            examples=["6f1c0d2e-4b7a-4e21-9a3c-1d5e8f2b7c40"],
+        ),
+    ]
+    action: Annotated[
+        Action,
+        msgspec.Meta(description="What was done, as `object.verb`", examples=["pulse.create"]),
+    ]
+    object_kind: Annotated[
+        ObjectKind, msgspec.Meta(description="The kind of thing changed", examples=["pulse"])
+    ]
+    object_id: Annotated[
+        UUID | None,
+        msgspec.Meta(
+            description=(
+                "The id of the thing changed (null for an item, named by its key in the details)"
+            ),
+            examples=["2b8e6a41-0c3d-4f5e-8a9b-7c1d2e3f4a50"],
+        ),
+    ]
+    details: Annotated[
+        dict[str, ShownValue],
+        msgspec.Meta(
+            description=(
+                "A few facts about the change: field names and small values such as new "
+                "thresholds or a new name. Never an email, a person's name, an answer, a "
+                "comment, a token or an address"
+            ),
+            examples=[{"name": "Engineering pulse", "k": 5, "comment_k": 10}],
+        ),
+    ]
 
 
 class AuditPage(msgspec.Struct, frozen=True):
-    items: list[AuditEntry]
-    total: Count
-    limit: Count
-    offset: Count
+    items: Annotated[
+        list[AuditEntry], msgspec.Meta(description="The entries of this page, newest first")
+    ]
+    total: Annotated[
+        Count, msgspec.Meta(description="How many entries match the filters", examples=[1])
+    ]
+    limit: Annotated[Count, msgspec.Meta(description="The page size asked for", examples=[100])]
+    offset: Annotated[
+        Count,
+        msgspec.Meta(description="How many matching entries come before this page", examples=[0]),
+    ]
 
 
 def _entry(row: asyncpg.Record) -> AuditEntry:

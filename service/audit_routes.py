@@ -70,7 +70,7 @@ def audit_filter(
     )
 
 
-def _csv_row(e: AuditEntry) -> list[object]:
+def csv_row(e: AuditEntry) -> list[object]:
     details = msgspec.json.encode(e.details).decode()
     return [
         e.at.isoformat(),
@@ -91,7 +91,17 @@ class AuditController(Controller):
         "where": Provide(audit_filter, sync_to_thread=False),
     }
 
-    @get("/audit", summary="The org's audit log, newest first (admin)")
+    @get(
+        "/audit",
+        description=(
+            "The append-only log of every change made by an admin key, a console user, the "
+            "operator's CLI or the scheduler, newest first. Filters combine with AND: `since` "
+            "(inclusive) and `until` (exclusive) with a time zone, `actor_kind`, `actor_id`, "
+            "`action`, `object_kind`, `object_id`. Entries never hold an email, a name, an "
+            "answer, a comment or a token. Leader keys get 404."
+        ),
+        summary="The org's audit log, newest first (admin)",
+    )
     async def audit(
         self,
         state: State,
@@ -105,6 +115,11 @@ class AuditController(Controller):
 
     @get(
         "/audit.csv",
+        description=(
+            "The audit log as a UTF-8 CSV file with the same filters, up to 100,000 rows at once,"
+            " one row per entry with its details as JSON. Text a spreadsheet would run as a "
+            "formula is quoted."
+        ),
         summary="The same log as CSV (admin)",
         media_type="text/csv",
         opt={"view": AuditPage},
@@ -120,7 +135,7 @@ class AuditController(Controller):
         who.require_admin()
         page = await entries(state.pool, who.org_id, where, limit=limit, offset=offset)
         return Response(
-            content=render_csv(CSV_COLUMNS, [_csv_row(e) for e in page.items]),
+            content=render_csv(CSV_COLUMNS, [csv_row(e) for e in page.items]),
             media_type="text/csv",
             headers={"Content-Disposition": 'attachment; filename="audit.csv"'},
         )

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import hmac
-from typing import Any
+from typing import Annotated, Any
 
 import msgspec
 from litestar import MediaType, Request, Response, get
@@ -22,13 +22,39 @@ from .observe import metrics_body
 
 
 class Health(msgspec.Struct, frozen=True):
-    status: str
+    status: Annotated[
+        str, msgspec.Meta(description="`ok` while the process answers", examples=["ok"])
+    ]
 
 
 class Readiness(msgspec.Struct, frozen=True):
-    status: str
-    postgres: str
-    redis: str
+    status: Annotated[
+        str,
+        msgspec.Meta(
+            description="`ok` when both backing services answer, else `unavailable`",
+            examples=["ok"],
+        ),
+    ]
+    postgres: Annotated[
+        str,
+        msgspec.Meta(
+            description=(
+                "`ok`, or `unavailable` when PostgreSQL did not answer within a second (the "
+                "reason goes to the log)"
+            ),
+            examples=["ok"],
+        ),
+    ]
+    redis: Annotated[
+        str,
+        msgspec.Meta(
+            description=(
+                "`ok`, or `unavailable` when Redis did not answer within a second (the reason "
+                "goes to the log)"
+            ),
+            examples=["ok"],
+        ),
+    ]
 
 
 # Probes and load balancers call /health constantly: its body is encoded once, here, and the
@@ -38,10 +64,17 @@ _OK = msgspec.json.encode(Health(status="ok"))
 
 @get(
     "/health",
+    description=(
+        "Liveness for a load balancer or orchestrator: 200 while the process can answer. It "
+        "checks no backing service (see /ready), so a database outage never restarts healthy "
+        "processes."
+    ),
     tags=["ops"],
     summary="Liveness: the process answers",
     cache=False,
-    responses={200: ResponseSpec(Health, description="The process answers")},
+    responses={
+        200: ResponseSpec(Health, description="The process answers", generate_examples=False)
+    },
     opt={"view": Health},
 )
 async def health() -> Response[bytes]:
@@ -63,10 +96,20 @@ async def _pg(state: State) -> None:
 
 @get(
     "/ready",
+    description=(
+        "Readiness: 200 when PostgreSQL and Redis both answer, else 503 naming which one is "
+        "away. Use it to take an instance out of rotation, not to restart it."
+    ),
     tags=["ops"],
     summary="Readiness: PostgreSQL and Redis reachable",
     cache=False,
-    responses={503: ResponseSpec(Readiness, description="Not ready: a backing service is away")},
+    responses={
+        503: ResponseSpec(
+            Readiness,
+            description="Not ready: a backing service is away",
+            generate_examples=False,
+        )
+    },
 )
 async def ready(state: State) -> Response[Readiness]:
     pg, redis = await asyncio.gather(_probe(_pg(state)), _probe(state.redis.ping()))

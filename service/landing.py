@@ -83,6 +83,11 @@ def pick_language(asked: str | None, accept_language: str) -> Lang:
 
 @get(
     "/",
+    description=(
+        "A small HTML page for a person who opens the server's address: what Candor is, with "
+        "links to this API reference and the health check. English or Dutch (`?lang=` first, "
+        "then Accept-Language); no JavaScript."
+    ),
     tags=["pages"],
     summary="Landing page (HTML): what this server is, with links to the API docs and health",
     media_type="text/html",

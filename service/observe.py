@@ -34,10 +34,12 @@ DEFAULT_CSP = (
     "default-src 'none'; style-src 'self'; img-src 'self' data:; form-action 'self'; "
     "base-uri 'none'; frame-ancestors 'none'"
 )
-# The browsable OpenAPI UI needs its own scripts and styles; nothing else gets them.
+# The browsable API reference (/schema) runs Swagger UI from this server's own files: scripts
+# only from here and never inline; styles may be set by the UI's code (React sets style
+# attributes), and its icons are data: images. Nothing may be fetched from another origin.
 SCHEMA_CSP = (
-    "default-src 'self'; script-src 'self' 'unsafe-inline' https:; style-src 'self' "
-    "'unsafe-inline' https:; img-src 'self' data: https:; font-src 'self' https:; "
+    "default-src 'none'; script-src 'self'; style-src 'self'; "
+    "img-src 'self' data:; connect-src 'self'; base-uri 'none'; form-action 'none'; "
     "frame-ancestors 'none'"
 )
 _BASE_HEADERS = [

@@ -342,6 +342,7 @@ async def test_every_kind_of_change_is_logged_with_who_made_it(
         "unchanged": 0,
         "deactivated": 0,
         "teams_created": 0,
+        "leaders_added": 0,
     }
     assert details["pulse.update"] == {"fields": ["name", "k"], "name": "Q", "k": 6}
     assert details["team.focus"] == {"dimension": "trust", "shown_on_widget": False}

@@ -104,16 +104,20 @@ async def test_csv_routes_send_exactly_one_charset(
         "ada@example.test",
     )
     session = await signed_in(pool, org.id, admin)
-    console = {"/console/heatmap.csv": f"/console/heatmap.csv?wave={wave}"}
+    console = {
+        "/console/heatmap.csv": f"/console/heatmap.csv?wave={wave}",
+        "/console/admin/audit.csv": "/console/admin/audit.csv",
+    }
     urls["/api/v1/audit.csv"] = "/api/v1/audit.csv"
     assert csv_routes == set(urls) | set(console), "a new CSV route: add it here"
     for url in urls.values():
         r = await client.get(url, headers=org.headers)
         assert r.status_code == 200, r.text
         assert r.headers["content-type"] == "text/csv; charset=utf-8", url
-    r = await client.get(console["/console/heatmap.csv"], cookies={COOKIE: session.cookie})
-    assert r.status_code == 200, r.text
-    assert r.headers["content-type"] == "text/csv; charset=utf-8"
+    for url in console.values():
+        r = await client.get(url, cookies={COOKIE: session.cookie})
+        assert r.status_code == 200, r.text
+        assert r.headers["content-type"] == "text/csv; charset=utf-8", url
 
 
 async def test_no_csv_field_is_a_formula_whatever_the_separator(

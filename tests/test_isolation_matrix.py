@@ -98,9 +98,8 @@ ROUTES: dict[tuple[str, str], Route] = {
     ("GET", "/metrics"): Route(PUBLIC),
     ("GET", "/schema"): Route(PUBLIC),
     ("GET", "/schema/openapi.json"): Route(PUBLIC),
-    ("GET", "/schema/scalar"): Route(PUBLIC),
     ("GET", "/schema/swagger"): Route(PUBLIC),
-    ("GET", "/schema/oauth2-redirect.html"): Route(PUBLIC),
+    ("GET", "/schema/assets/{name:str}"): Route(PUBLIC),
     ("GET", "/schema/{path:str}"): Route(PUBLIC),
     ("GET", "/assets/respond.css"): Route(PUBLIC),
     ("GET", "/embed/v1/candor.js"): Route(PUBLIC),
@@ -155,6 +154,9 @@ ROUTES: dict[tuple[str, str], Route] = {
     ("POST", "/api/v1/items/{key:str}/retire"): Route(ADMIN),
     ("GET", "/api/v1/pulses"): Route(LEADER),
     ("POST", "/api/v1/pulses"): Route(ADMIN, body=lambda t: {"name": "x", "team_ids": [t.team]}),
+    ("POST", "/api/v1/pulses/preview"): Route(
+        ADMIN, body=lambda t: {"name": "x", "team_ids": [t.team]}
+    ),
     ("GET", "/api/v1/pulses/{pulse_id:uuid}"): Route(LEADER),
     ("PATCH", "/api/v1/pulses/{pulse_id:uuid}"): Route(ADMIN, body=lambda t: {"name": "Renamed"}),
     ("GET", "/api/v1/pulses/{pulse_id:uuid}/schedule"): Route(LEADER),
@@ -210,6 +212,64 @@ ROUTES: dict[tuple[str, str], Route] = {
     ("POST", "/console/settings"): Route(SESSION, body=lambda t: "lang=nl", content_type=FORM),
     # The admin console: an admin person's session; a leader's session meets a 404 page.
     ("GET", "/console/admin"): Route(ADMIN_SESSION),
+    ("GET", "/console/admin/pulses"): Route(ADMIN_SESSION),
+    ("GET", "/console/admin/pulses/new"): Route(ADMIN_SESSION),
+    ("POST", "/console/admin/pulses/new"): Route(
+        ADMIN_SESSION, body=lambda t: f"name=x&team={t.team}&action=save", content_type=FORM
+    ),
+    ("GET", "/console/admin/pulses/{pulse_id:str}"): Route(ADMIN_SESSION),
+    ("POST", "/console/admin/pulses/{pulse_id:str}"): Route(
+        ADMIN_SESSION, body=lambda t: f"name=x&team={t.team}&action=save", content_type=FORM
+    ),
+    ("GET", "/console/admin/waves"): Route(ADMIN_SESSION),
+    ("POST", "/console/admin/waves/open"): Route(
+        ADMIN_SESSION, body=lambda t: f"pulse={t.pulse}", content_type=FORM
+    ),
+    ("GET", "/console/admin/waves/{wave_id:str}"): Route(ADMIN_SESSION),
+    ("GET", "/console/admin/waves/{wave_id:str}/close"): Route(ADMIN_SESSION),
+    ("POST", "/console/admin/waves/{wave_id:str}/close"): Route(
+        ADMIN_SESSION, body=lambda t: "", content_type=FORM
+    ),
+    ("GET", "/console/admin/keys"): Route(ADMIN_SESSION),
+    ("POST", "/console/admin/keys"): Route(
+        ADMIN_SESSION, body=lambda t: f"name=Intrude&role=leader&team={t.team}", content_type=FORM
+    ),
+    ("GET", "/console/admin/keys/{key_id:str}/revoke"): Route(ADMIN_SESSION),
+    ("POST", "/console/admin/keys/{key_id:str}/revoke"): Route(
+        ADMIN_SESSION, body=lambda t: "", content_type=FORM
+    ),
+    ("GET", "/console/admin/widgets"): Route(ADMIN_SESSION),
+    ("POST", "/console/admin/widgets"): Route(
+        ADMIN_SESSION, body=lambda t: f"label=Intrude&team={t.team}", content_type=FORM
+    ),
+    ("GET", "/console/admin/widgets/{token_id:str}/revoke"): Route(ADMIN_SESSION),
+    ("POST", "/console/admin/widgets/{token_id:str}/revoke"): Route(
+        ADMIN_SESSION, body=lambda t: "", content_type=FORM
+    ),
+    ("GET", "/console/admin/audit"): Route(ADMIN_SESSION),
+    ("GET", "/console/admin/audit.csv"): Route(ADMIN_SESSION),
+    ("GET", "/console/admin/org"): Route(ADMIN_SESSION),
+    ("GET", "/console/admin/org/import"): Route(ADMIN_SESSION),
+    ("POST", "/console/admin/org/import"): Route(
+        ADMIN_SESSION, body=lambda t: "create_teams=on", content_type=FORM
+    ),
+    ("POST", "/console/admin/org/import/apply"): Route(
+        ADMIN_SESSION, body=lambda t: "upload=x", content_type=FORM
+    ),
+    ("GET", "/console/admin/teams/{team_id:str}"): Route(ADMIN_SESSION),
+    ("POST", "/console/admin/teams/{team_id:str}/leaders"): Route(
+        ADMIN_SESSION, body=lambda t: f"add_email={t.email}", content_type=FORM
+    ),
+    ("POST", "/console/admin/teams/{team_id:str}/report-with"): Route(
+        ADMIN_SESSION, body=lambda t: "report_with=default", content_type=FORM
+    ),
+    ("GET", "/console/admin/people"): Route(ADMIN_SESSION),
+    ("GET", "/console/admin/people/{person_id:str}"): Route(ADMIN_SESSION),
+    ("POST", "/console/admin/people/{person_id:str}"): Route(
+        ADMIN_SESSION,
+        body=lambda t: f"display_name=X&email={t.email}&locale=en&active=on",
+        content_type=FORM,
+    ),
 }
 
 # Routes the design puts out of a leader's reach that the code still lets leaders read, each
@@ -278,6 +338,7 @@ def _path(template: str, t: Target, token: str = "") -> str:
         "key": t.item,
         "token": token or secrets.token_urlsafe(32),
         "path": "nothing-here.json",
+        "name": "swagger-ui.css",
     }
     return _PARAM.sub(lambda m: str(values[m.group(1)]), template)
 

@@ -230,3 +230,16 @@ async def test_opening_over_http_nudges_delivery_once_committed(
         assert await redis.exists(job_key) == 1
     finally:
         await redis.aclose()
+
+
+async def test_a_wave_closed_early_says_the_day_it_really_closed(
+    pool: asyncpg.Pool, org: Org
+) -> None:
+    w = await open_test_wave(pool, org.id, people=4)
+    planned = await pool.fetchval("SELECT closes_at FROM waves WHERE id = $1", w.wave_id)
+    assert planned > datetime.now(UTC) + timedelta(hours=1)
+    assert await close_test_wave(pool, org.id, w.wave_id) is True
+    row = await pool.fetchrow(
+        "SELECT opens_at, closes_at, closed_at FROM waves WHERE id = $1", w.wave_id
+    )
+    assert row["closes_at"] == row["closed_at"] and row["opens_at"] < row["closes_at"] < planned

@@ -19,16 +19,59 @@ from .trends import Conn, Scope
 
 
 class TeamComments(msgspec.Struct, frozen=True):
-    team_id: UUID
-    wave_id: UUID
-    scope: Scope
-    shown: bool
-    reason: str | None
-    total: Annotated[int | None, guard.DERIVED]  # how many comments (only when shown)
-    limit: guard.Meta
-    offset: guard.Meta
-    comments: list[str]
-    group: str | None = None  # the group whose comments these are ("Data & Design" when pooled)
+    team_id: Annotated[
+        UUID,
+        msgspec.Meta(description="The team", examples=["2b8e6a41-0c3d-4f5e-8a9b-7c1d2e3f4a50"]),
+    ]
+    wave_id: Annotated[
+        UUID,
+        msgspec.Meta(
+            description="The closed wave", examples=["6f1c0d2e-4b7a-4e21-9a3c-1d5e8f2b7c40"]
+        ),
+    ]
+    scope: Annotated[
+        Scope,
+        msgspec.Meta(
+            description="`team`: the team's own people; `subtree`: with every team below it",
+            examples=["team"],
+        ),
+    ]
+    shown: Annotated[
+        bool,
+        msgspec.Meta(
+            description="True when the group had enough responses for its comments to be shown",
+            examples=[True],
+        ),
+    ]
+    reason: Annotated[
+        str | None,
+        msgspec.Meta(
+            description="Why no comments are shown, in words; null when shown", examples=[None]
+        ),
+    ]
+    total: Annotated[
+        Annotated[int | None, guard.DERIVED],
+        msgspec.Meta(description="How many comments there are (only when shown)", examples=[14]),
+    ]  # how many comments (only when shown)
+    limit: Annotated[guard.Meta, msgspec.Meta(description="The page size asked for", examples=[50])]
+    offset: Annotated[
+        guard.Meta,
+        msgspec.Meta(description="How many comments come before this page", examples=[0]),
+    ]
+    comments: Annotated[
+        list[str],
+        msgspec.Meta(
+            description="The comments of this page, never with who wrote them or when",
+            examples=[["We could say more often what we are unsure about."]],
+        ),
+    ]
+    group: Annotated[
+        str | None,
+        msgspec.Meta(
+            description='The group whose comments these are ("Data & Design" when pooled)',
+            examples=["Platform"],
+        ),
+    ] = None  # the group whose comments these are ("Data & Design" when pooled)
 
 
 async def team_comments(

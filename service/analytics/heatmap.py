@@ -15,27 +15,98 @@ from .trends import Conn, Scope, aggregate_of
 
 
 class HeatmapRow(msgspec.Struct, frozen=True):
-    team_id: UUID
-    team_name: str
-    parent_id: UUID | None
-    respondents: Annotated[int | None, guard.DERIVED]  # guard.release_count
-    participation: Participation
-    cells: dict[str, Cell]  # dimension -> cell
-    reason: str | None = None
-    reason_code: guard.Code | None = None
-    reason_about: str | None = None
-    group: str | None = None  # the group the numbers describe ("Data & Design" when pooled)
-    pooled: bool = False
+    team_id: Annotated[
+        UUID,
+        msgspec.Meta(description="The team", examples=["2b8e6a41-0c3d-4f5e-8a9b-7c1d2e3f4a50"]),
+    ]
+    team_name: Annotated[
+        str, msgspec.Meta(description="Its name as the wave froze it", examples=["Platform"])
+    ]
+    parent_id: Annotated[
+        UUID | None,
+        msgspec.Meta(description="Its parent in the wave's tree; null for a root", examples=[None]),
+    ]
+    respondents: Annotated[
+        Annotated[int | None, guard.DERIVED],
+        msgspec.Meta(
+            description="Respondents behind the row's numbers; null when not shown", examples=[12]
+        ),
+    ]  # guard.release_count
+    participation: Annotated[
+        Participation,
+        msgspec.Meta(description="How many of those invited answered, through the guard"),
+    ]
+    cells: Annotated[
+        dict[str, Cell], msgspec.Meta(description="One cell per dimension (or item), by key")
+    ]  # dimension -> cell
+    reason: Annotated[
+        str | None,
+        msgspec.Meta(
+            description="Why the whole row is held back, in words; null when shown", examples=[None]
+        ),
+    ] = None
+    reason_code: Annotated[
+        guard.Code | None,
+        msgspec.Meta(
+            description=(
+                "A code for the reason: `few` (fewer than k respondents), `complement` (hidden "
+                "so a smaller group cannot be worked out by subtraction), `open` (wave still "
+                "open), `not_asked`, `invitees`, `unpublished` or `pooled`; null when shown"
+            ),
+            examples=[None],
+        ),
+    ] = None
+    reason_about: Annotated[
+        str | None,
+        msgspec.Meta(description="The group the reason names; null when shown", examples=[None]),
+    ] = None
+    group: Annotated[
+        str | None,
+        msgspec.Meta(
+            description='The group the numbers describe ("Data & Design" when pooled)',
+            examples=["Platform"],
+        ),
+    ] = None  # the group the numbers describe ("Data & Design" when pooled)
+    pooled: Annotated[
+        bool,
+        msgspec.Meta(
+            description="True when the team was reported together with another", examples=[False]
+        ),
+    ] = False
 
 
 class Heatmap(msgspec.Struct, frozen=True):
-    wave_id: UUID
-    scope: Scope
-    dimensions: list[str]
-    total: guard.Meta  # rows (teams) within the key's scope, for paging
-    limit: guard.Meta
-    offset: guard.Meta
-    rows: list[HeatmapRow]
+    wave_id: Annotated[
+        UUID,
+        msgspec.Meta(
+            description="The closed wave", examples=["6f1c0d2e-4b7a-4e21-9a3c-1d5e8f2b7c40"]
+        ),
+    ]
+    scope: Annotated[
+        Scope,
+        msgspec.Meta(
+            description="`subtree` (each team with every team below it) or `team` (its own people)",
+            examples=["subtree"],
+        ),
+    ]
+    dimensions: Annotated[
+        list[str],
+        msgspec.Meta(
+            description="The columns, in order",
+            examples=[["psychological_safety", "speaking_up", "trust", "learning"]],
+        ),
+    ]
+    total: Annotated[
+        guard.Meta,
+        msgspec.Meta(description="Rows (teams) within the key's scope, for paging", examples=[8]),
+    ]  # rows (teams) within the key's scope, for paging
+    limit: Annotated[
+        guard.Meta, msgspec.Meta(description="The page size asked for", examples=[100])
+    ]
+    offset: Annotated[
+        guard.Meta, msgspec.Meta(description="How many rows come before this page", examples=[0])
+    ]
+    rows: Annotated[list[HeatmapRow], msgspec.Meta(description="The teams of this page")]
 
 
 async def wave_heatmap(

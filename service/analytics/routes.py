@@ -92,7 +92,17 @@ class LeaderController(Controller):
                 until=until,
             )
 
-    @get("/teams/{team_id:uuid}/trend", summary="Trend of a team or its subtree over waves")
+    @get(
+        "/teams/{team_id:uuid}/trend",
+        description=(
+            "A team's scores over closed waves, per dimension (`kind=dimension`, the default) or "
+            "per item (`kind=item`), for the team and every team below it (`scope=subtree`, the "
+            "default) or its own people only (`scope=team`). `key` picks dimensions or items; "
+            "`since`, `until` and `waves` limit the range. Every number has passed the anonymity "
+            "guard: a wave point that cannot be shown carries a reason instead of a number."
+        ),
+        summary="Trend of a team or its subtree over waves",
+    )
     async def trend(
         self,
         state: State,
@@ -109,6 +119,11 @@ class LeaderController(Controller):
 
     @get(
         "/teams/{team_id:uuid}/trend.csv",
+        description=(
+            "The same trend as a UTF-8 CSV file, one row per wave and dimension or item, with the"
+            " same parameters and the same guard. Text a spreadsheet would run as a formula is "
+            "quoted."
+        ),
         summary="The same trend as CSV",
         media_type="text/csv",
         opt={"view": TeamTrend},
@@ -154,6 +169,11 @@ class LeaderController(Controller):
 
     @get(
         "/waves/{wave_id:uuid}/heatmap",
+        description=(
+            "One closed wave as teams x dimensions (or one `dimension`), for the key's teams, "
+            "paginated with `limit` and `offset` (at most 1000 rows). Cells the anonymity guard "
+            "holds back carry a reason instead of numbers. A wave still open answers 409."
+        ),
         summary="Teams x dimensions of one closed wave",
         responses=problems(409),
     )
@@ -171,6 +191,10 @@ class LeaderController(Controller):
 
     @get(
         "/waves/{wave_id:uuid}/heatmap.csv",
+        description=(
+            "The same heatmap as a UTF-8 CSV file, with the same parameters and the same guard. "
+            "Text a spreadsheet would run as a formula is quoted."
+        ),
         summary="The same heatmap as CSV",
         media_type="text/csv",
         opt={"view": Heatmap},
@@ -191,6 +215,14 @@ class LeaderController(Controller):
 
     @get(
         "/teams/{team_id:uuid}/waves/{wave_id:uuid}/comments",
+        description=(
+            "The free-text comments of a team in one closed wave, only when its group has at "
+            "least the wave's comment threshold of responses; otherwise the answer says why none "
+            "are shown. Comments come as bare texts in a random order, without who wrote them or "
+            "when. "
+            "`scope=team` (the default) or `scope=subtree`; paginated with `limit` and `offset` "
+            "(at most 200)."
+        ),
         summary="Comments of a team in one closed wave (only for large enough groups)",
         responses=problems(409),
     )

@@ -44,46 +44,155 @@ def aggregate_of(row: asyncpg.Record) -> Aggregate:
 class WavePoint(msgspec.Struct, frozen=True):
     """A wave as seen from one group: when, how many answered (if shown), participation."""
 
-    wave_id: UUID
-    opens_on: date
-    closes_on: date
-    state: Literal["open", "closed"]
-    respondents: Annotated[int | None, guard.DERIVED]  # guard.release_count
-    participation: Participation
+    wave_id: Annotated[
+        UUID,
+        msgspec.Meta(description="The wave", examples=["6f1c0d2e-4b7a-4e21-9a3c-1d5e8f2b7c40"]),
+    ]
+    opens_on: Annotated[
+        date, msgspec.Meta(description="The day it opened", examples=["2026-01-05"])
+    ]
+    closes_on: Annotated[
+        date, msgspec.Meta(description="The day it closes or closed", examples=["2026-01-12"])
+    ]
+    state: Annotated[
+        Literal["open", "closed"],
+        msgspec.Meta(description="`open` (nothing published yet) or `closed`", examples=["closed"]),
+    ]
+    respondents: Annotated[
+        Annotated[int | None, guard.DERIVED],
+        msgspec.Meta(
+            description="Respondents behind this wave's numbers; null when not shown", examples=[12]
+        ),
+    ]  # guard.release_count
+    participation: Annotated[
+        Participation,
+        msgspec.Meta(description="How many of those invited answered, through the guard"),
+    ]
     # The wave's threshold: numbers of this wave rest on at least k respondents.
-    k: guard.Meta
-    reason: str | None = None
-    reason_code: guard.Code | None = None
-    reason_about: str | None = None
+    k: Annotated[
+        guard.Meta,
+        msgspec.Meta(
+            description="The wave's threshold: its numbers rest on at least k respondents",
+            examples=[5],
+        ),
+    ]
+    reason: Annotated[
+        str | None,
+        msgspec.Meta(
+            description="Why this wave shows no numbers, in words; null when shown", examples=[None]
+        ),
+    ] = None
+    reason_code: Annotated[
+        guard.Code | None,
+        msgspec.Meta(
+            description=(
+                "A code for the reason: `few` (fewer than k respondents), `complement` (hidden "
+                "so a smaller group cannot be worked out by subtraction), `open` (wave still "
+                "open), `not_asked`, `invitees`, `unpublished` or `pooled`; null when shown"
+            ),
+            examples=[None],
+        ),
+    ] = None
+    reason_about: Annotated[
+        str | None,
+        msgspec.Meta(description="The group the reason names; null when shown", examples=[None]),
+    ] = None
     # The group this wave's numbers describe: the team itself, or the pooled group it was
     # reported in ("Data & Design") when it had fewer than k people.
-    group: str | None = None
-    pooled: bool = False
+    group: Annotated[
+        str | None,
+        msgspec.Meta(
+            description=(
+                "The group this wave's numbers describe: the team, or the pooled group it was "
+                "reported in"
+            ),
+            examples=["Platform"],
+        ),
+    ] = None
+    pooled: Annotated[
+        bool,
+        msgspec.Meta(
+            description="True when the team was reported together with another in this wave",
+            examples=[False],
+        ),
+    ] = False
 
 
 class TrendPoint(msgspec.Struct, frozen=True):
-    wave_id: UUID
-    opens_on: date
-    result: Cell
+    wave_id: Annotated[
+        UUID,
+        msgspec.Meta(description="The wave", examples=["6f1c0d2e-4b7a-4e21-9a3c-1d5e8f2b7c40"]),
+    ]
+    opens_on: Annotated[
+        date, msgspec.Meta(description="The day it opened", examples=["2026-01-05"])
+    ]
+    result: Annotated[
+        Cell,
+        msgspec.Meta(description="The wave's numbers for this series, or why they are held back"),
+    ]
     # Change of the 0-100 score since the previous published point of this series.
-    delta: Annotated[float | None, guard.DERIVED] = None  # of two released cells
-    delta_ci: stats.Interval | None = None
-    change: stats.Change | None = None
+    delta: Annotated[
+        Annotated[float | None, guard.DERIVED],
+        msgspec.Meta(
+            description=(
+                "Change of the 0-100 score since the previous shown point of this series; null "
+                "for the first or when either is hidden"
+            ),
+            examples=[4.2],
+        ),
+    ] = None  # of two released cells
+    delta_ci: Annotated[
+        stats.Interval | None,
+        msgspec.Meta(description="The uncertainty of that change (an interval)"),
+    ] = None
+    change: Annotated[
+        stats.Change | None,
+        msgspec.Meta(
+            description="`up`, `down` or `no detectable change`, judged with the uncertainty",
+            examples=["no detectable change"],
+        ),
+    ] = None
 
 
 class Series(msgspec.Struct, frozen=True):
-    kind: Kind
-    key: str
-    points: list[TrendPoint]
-    dimension: str | None = None  # for items
+    kind: Annotated[Kind, msgspec.Meta(description="`dimension` or `item`", examples=["dimension"])]
+    key: Annotated[
+        str,
+        msgspec.Meta(
+            description="The dimension's or item's key", examples=["psychological_safety"]
+        ),
+    ]
+    points: Annotated[
+        list[TrendPoint], msgspec.Meta(description="One point per wave, oldest first")
+    ]
+    dimension: Annotated[
+        str | None,
+        msgspec.Meta(
+            description="For an item, its dimension; null for a dimension", examples=[None]
+        ),
+    ] = None  # for items
 
 
 class TeamTrend(msgspec.Struct, frozen=True):
-    team_id: UUID
-    team_name: str
-    scope: Scope
-    waves: list[WavePoint]
-    series: list[Series]
+    team_id: Annotated[
+        UUID,
+        msgspec.Meta(description="The team", examples=["2b8e6a41-0c3d-4f5e-8a9b-7c1d2e3f4a50"]),
+    ]
+    team_name: Annotated[str, msgspec.Meta(description="Its name", examples=["Platform"])]
+    scope: Annotated[
+        Scope,
+        msgspec.Meta(
+            description="`subtree` (with every team below it) or `team` (its own people)",
+            examples=["subtree"],
+        ),
+    ]
+    waves: Annotated[
+        list[WavePoint],
+        msgspec.Meta(
+            description="The waves in range, oldest first, with what each shows of this group"
+        ),
+    ]
+    series: Annotated[list[Series], msgspec.Meta(description="One series per dimension or item")]
 
 
 def _day(value: date | None, end: bool = False) -> datetime | None:

@@ -26,17 +26,58 @@ Count = Annotated[int, NOT_ABOUT_ANSWERS]  # people to be invited: directory dat
 class PreviewPart(msgspec.Struct, frozen=True):
     """One team's own members inside a group."""
 
-    team_id: UUID
-    name: str  # "Eng (direct members)" for a team with sub-teams
-    invited: Count
+    team_id: Annotated[
+        UUID,
+        msgspec.Meta(
+            description="A team whose own members are in the group",
+            examples=["2b8e6a41-0c3d-4f5e-8a9b-7c1d2e3f4a50"],
+        ),
+    ]
+    name: Annotated[
+        str,
+        msgspec.Meta(
+            description='The team\'s name ("Eng (direct members)" for a team with sub-teams)',
+            examples=["Data"],
+        ),
+    ]  # "Eng (direct members)" for a team with sub-teams
+    invited: Annotated[
+        Count, msgspec.Meta(description="Its people the wave would invite", examples=[7])
+    ]
 
 
 class PreviewGroup(msgspec.Struct, frozen=True):
-    name: str
-    status: Status
-    parts: list[PreviewPart]
-    invited: Count
-    reason: str
+    name: Annotated[
+        str,
+        msgspec.Meta(description="The group's name, from its parts", examples=["Data & Design"]),
+    ]
+    status: Annotated[
+        Status,
+        msgspec.Meta(
+            description=(
+                "`never` (can never reach k), `pooled` (reported together with another team) or "
+                "`own`"
+            ),
+            examples=["pooled"],
+        ),
+    ]
+    parts: Annotated[
+        list[PreviewPart], msgspec.Meta(description="The teams whose members form the group")
+    ]
+    invited: Annotated[
+        Count, msgspec.Meta(description="People the wave would invite to the group", examples=[10])
+    ]
+    reason: Annotated[
+        str,
+        msgspec.Meta(
+            description="Why the group is what it is, in words",
+            examples=[
+                (
+                    "Design has 3 people (fewer than 5): reported together with Data as “Data & "
+                    "Design” (10 people)"
+                )
+            ],
+        ),
+    ]
 
 
 class PlanPreview(msgspec.Struct, frozen=True):

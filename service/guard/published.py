@@ -38,17 +38,80 @@ def admin_only(is_admin: bool, value: Any) -> Any:
 class Cell(msgspec.Struct, frozen=True):
     """One published-or-not number set: a group x wave x dimension (or item)."""
 
-    published: bool
-    reason: str | None = None
-    reason_code: Code | None = None
-    reason_about: str | None = None  # the group the reason names (see codes.reason_for)
-    n: int | None = None
-    mean: float | None = None  # on the item scale, after reverse-keying
-    mean_ci: stats.Interval | None = None
-    score: float | None = None  # the same on 0-100
-    score_ci: stats.Interval | None = None
-    favourable_pct: float | None = None
-    favourable_ci: stats.Interval | None = None
+    published: Annotated[
+        bool,
+        msgspec.Meta(
+            description=(
+                "True when the numbers are shown; false when the guard holds them back (then "
+                "`reason` says why)"
+            ),
+            examples=[True],
+        ),
+    ]
+    reason: Annotated[
+        str | None,
+        msgspec.Meta(
+            description="Why the numbers are not shown, in words; null when shown", examples=[None]
+        ),
+    ] = None
+    reason_code: Annotated[
+        Code | None,
+        msgspec.Meta(
+            description=(
+                "A code for the reason: `few` (fewer than k respondents), `complement` (hidden "
+                "so a smaller group cannot be worked out by subtraction), `open` (wave still "
+                "open), `not_asked`, `invitees`, `unpublished` or `pooled`; null when shown"
+            ),
+            examples=[None],
+        ),
+    ] = None
+    reason_about: Annotated[
+        str | None,
+        msgspec.Meta(description="The group the reason names; null when shown", examples=[None]),
+    ] = None  # the group the reason names (see codes.reason_for)
+    n: Annotated[
+        int | None,
+        msgspec.Meta(
+            description="Respondents behind the numbers (at least k); null when not shown",
+            examples=[12],
+        ),
+    ] = None
+    mean: Annotated[
+        float | None,
+        msgspec.Meta(
+            description=(
+                "The mean answer on the item scale, after reverse-keying; null when not shown"
+            ),
+            examples=[5.4],
+        ),
+    ] = None  # on the item scale, after reverse-keying
+    mean_ci: Annotated[
+        stats.Interval | None,
+        msgspec.Meta(description="The uncertainty of the mean (an interval); null when not shown"),
+    ] = None
+    score: Annotated[
+        float | None,
+        msgspec.Meta(
+            description="The same mean on a 0-100 scale; null when not shown", examples=[73.3]
+        ),
+    ] = None  # the same on 0-100
+    score_ci: Annotated[
+        stats.Interval | None,
+        msgspec.Meta(description="The uncertainty of the score (an interval); null when not shown"),
+    ] = None
+    favourable_pct: Annotated[
+        float | None,
+        msgspec.Meta(
+            description="The share of favourable answers, in percent; null when not shown",
+            examples=[67.0],
+        ),
+    ] = None
+    favourable_ci: Annotated[
+        stats.Interval | None,
+        msgspec.Meta(
+            description="The uncertainty of that share (an interval); null when not shown"
+        ),
+    ] = None
 
 
 # Below this many respondents a cell's own spread could be read back from its interval (with

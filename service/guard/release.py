@@ -8,6 +8,7 @@ sees is built from these results (see `published.py`).
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import Annotated
 
 import msgspec
 
@@ -94,10 +95,38 @@ def _stored(code: str, k: int, because: str | None) -> Withheld:
 
 
 class Participation(msgspec.Struct, frozen=True):
-    rate_pct: int | None  # rounded to 5 points
-    band: str | None  # "low" (< 40 %), "moderate" (40-69 %), "high" (>= 70 %)
-    reason: str | None = None
-    reason_code: Code | None = None
+    rate_pct: Annotated[
+        int | None,
+        msgspec.Meta(
+            description=(
+                "The share of invited people who answered, rounded to 5 points; null when not shown"
+            ),
+            examples=[70],
+        ),
+    ]  # rounded to 5 points
+    band: Annotated[
+        str | None,
+        msgspec.Meta(
+            description=(
+                "`low` (under 40 %), `moderate` (40-69 %) or `high` (70 % or more); null when "
+                "not shown"
+            ),
+            examples=["high"],
+        ),
+    ]  # "low" (< 40 %), "moderate" (40-69 %), "high" (>= 70 %)
+    reason: Annotated[
+        str | None,
+        msgspec.Meta(
+            description="Why participation is not shown, in words; null when shown", examples=[None]
+        ),
+    ] = None
+    reason_code: Annotated[
+        Code | None,
+        msgspec.Meta(
+            description="A code for the reason (`invitees`, `unpublished`, ...); null when shown",
+            examples=[None],
+        ),
+    ] = None
 
 
 def _no_rate(code: Code, k: int) -> Participation:

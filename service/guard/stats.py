@@ -9,7 +9,7 @@ excludes zero; otherwise it is "no detectable change", and the delta is given ei
 from __future__ import annotations
 
 import math
-from typing import Literal
+from typing import Annotated, Literal
 
 import msgspec
 
@@ -48,8 +48,8 @@ def t975(df: float) -> float:
 
 
 class Interval(msgspec.Struct, frozen=True):
-    low: float
-    high: float
+    low: Annotated[float, msgspec.Meta(description="The interval's lower end", examples=[64.1])]
+    high: Annotated[float, msgspec.Meta(description="The interval's upper end", examples=[82.5])]
 
 
 def mean(n: int, total: float) -> float:

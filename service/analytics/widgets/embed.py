@@ -140,6 +140,11 @@ def _page_errors(media_type: str, what: str) -> dict[int, ResponseSpec]:
 
 @get(
     "/embed/v1/frame",
+    description=(
+        "A self-contained HTML page for an iframe: the team's trend chart with a table under "
+        "it, no script and nothing from elsewhere. Only the token's allowed origins may frame"
+        " it. A bad token or parameter gets a friendly page."
+    ),
     tags=["widgets"],
     before_request=limited(WIDGET),
     summary="Iframe page: the team's trend chart",
@@ -166,7 +171,9 @@ async def frame(
         return _frame_error(404, q, "unavailable")
     form_size: Size = p.size or "m"
     etag = etag_for(tok, "frame", p, form_size)
-    headers = _ok_headers(etag, {"Content-Security-Policy": frame_csp(tok.allowed_origins)})
+    headers = _ok_headers(
+        etag, {"Content-Security-Policy": frame_csp(tok.allowed_origins, own_origin=True)}
+    )
     if not_modified(request, etag):
         return Response(b"", status_code=304, headers=headers)
     body = RENDERED.get(etag)
@@ -182,12 +189,19 @@ async def frame(
 
 @get(
     "/embed/v1/trend.json",
+    description=(
+        "What the widget shows, as JSON, for the web component or a page of the team's own: "
+        "the guarded trend per dimension, with the changes in words. CORS allows only the "
+        "token's origins."
+    ),
     tags=["widgets"],
     before_request=limited(WIDGET),
     summary="The team's trend as JSON (CORS)",
     opt={"view": WidgetView},
     responses={
-        200: ResponseSpec(data_container=WidgetView, description="What a widget shows"),
+        200: ResponseSpec(
+            data_container=WidgetView, description="What a widget shows", generate_examples=False
+        ),
         **problems(403, 404),
     },
 )
@@ -245,6 +259,11 @@ def _badge_error(status: int, q: Mapping[str, str]) -> Response[bytes]:
 
 @get(
     "/embed/v1/badge.svg",
+    description=(
+        "An SVG badge with one dimension's latest guarded score, for places that only take "
+        "images (wikis, READMEs, chat). An unknown, revoked or expired token gets the neutral "
+        "'unavailable' image, never a number."
+    ),
     tags=["widgets"],
     before_request=limited(WIDGET),
     summary="SVG badge: one dimension's latest score",
@@ -293,6 +312,10 @@ _JS_ETAG = '"' + hashlib.sha256(COMPONENT_JS).hexdigest()[:32] + '"'
 
 @get(
     "/embed/v1/candor.js",
+    description=(
+        "The script of the `<candor-team-trend>` web component: it reads /embed/v1/trend.json"
+        " with the token in its attributes and draws the chart in the page."
+    ),
     tags=["widgets"],
     summary="Web component <candor-team-trend>",
     media_type="text/javascript",

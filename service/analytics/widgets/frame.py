@@ -1,7 +1,7 @@
 """The iframe page: one self-contained HTML document (inline CSS and SVG, no script, no assets).
 
 Its stylesheet is static, so the page's CSP allows exactly that stylesheet by hash and nothing
-else; `frame-ancestors` lists the token's allowed origins.
+else; `frame-ancestors` lists the token's allowed origins and Candor's own (the console's preview).
 """
 
 from __future__ import annotations
@@ -28,13 +28,17 @@ _env.globals["change_label"] = change_label
 _TEMPLATE = _env.get_template("frame.html")
 
 
-def frame_csp(origins: tuple[str, ...]) -> str:
-    """The page's CSP: only `origins` may frame it; nobody when there are none.
+def frame_csp(origins: tuple[str, ...], *, own_origin: bool = False) -> str:
+    """The page's CSP: only `origins` (and, with `own_origin`, Candor's own pages) may frame it;
+    nobody when there are none.
 
+    A valid token's page may also be framed by Candor's own origin ('self'): the admin console
+    shows a new token's widget as a live preview. No other Candor page frames anything (their CSP
+    has no frame-src), and the widget page holds no form or link to trick anyone into.
     Error pages pass no origins: a page that shows nothing of the org has no reason to be
     framed by anyone (a bad token's host page then shows the browser's blocked frame).
     """
-    ancestors = " ".join(origins) if origins else "'none'"
+    ancestors = " ".join((("'self'",) if own_origin else ()) + origins) or "'none'"
     return (
         f"default-src 'none'; style-src {_STYLE_HASH}; img-src 'none'; base-uri 'none'; "
         f"form-action 'none'; frame-ancestors {ancestors}"

@@ -93,42 +93,162 @@ def dimension_name(key: str, lang: Lang) -> str:
 
 
 class PointView(msgspec.Struct, frozen=True):
-    wave: str  # a short label of the round (its closing date)
-    score: Annotated[int | None, DERIVED]  # 0-100, None when this round's cell is hidden
+    wave: Annotated[
+        str,
+        msgspec.Meta(
+            description="A short label of the round (its closing date)", examples=["12 Jan"]
+        ),
+    ]  # a short label of the round (its closing date)
+    score: Annotated[
+        Annotated[int | None, DERIVED],
+        msgspec.Meta(
+            description="The 0-100 score; null when this round's number is held back", examples=[73]
+        ),
+    ]  # 0-100, None when this round's cell is hidden
 
 
 class DimensionView(msgspec.Struct, frozen=True):
-    key: str
-    name: str
-    points: list[PointView]
-    latest: Annotated[int | None, DERIVED]
-    delta: Annotated[int | None, DERIVED]
-    change: Change | None
-    change_text: str | None
-    note: str | None  # why the latest round shows no score, in the viewer's words
+    key: Annotated[
+        str, msgspec.Meta(description="The dimension's key", examples=["psychological_safety"])
+    ]
+    name: Annotated[
+        str,
+        msgspec.Meta(
+            description="Its name in the viewer's language", examples=["psychological safety"]
+        ),
+    ]
+    points: Annotated[
+        list[PointView], msgspec.Meta(description="One point per round, oldest first")
+    ]
+    latest: Annotated[
+        Annotated[int | None, DERIVED],
+        msgspec.Meta(description="The latest shown score (0-100); null when none", examples=[73]),
+    ]
+    delta: Annotated[
+        Annotated[int | None, DERIVED],
+        msgspec.Meta(
+            description="Change since the previous shown score; null when there is none",
+            examples=[4],
+        ),
+    ]
+    change: Annotated[
+        Change | None,
+        msgspec.Meta(
+            description=(
+                "`up`, `down` or `no detectable change`; null when there is nothing to compare"
+            ),
+            examples=["no detectable change"],
+        ),
+    ]
+    change_text: Annotated[
+        str | None,
+        msgspec.Meta(
+            description="The change in words, in the viewer's language",
+            examples=["No detectable change since the last round"],
+        ),
+    ]
+    note: Annotated[
+        str | None,
+        msgspec.Meta(
+            description=(
+                "Why the latest round shows no score, in the viewer's words; null when it shows one"
+            ),
+            examples=[None],
+        ),
+    ]  # why the latest round shows no score, in the viewer's words
 
 
 class FocusView(msgspec.Struct, frozen=True):
     """What the team agreed to work on, when its leader chose to show it here."""
 
-    dimension: str  # in the viewer's language
-    trying: str  # what the team will try (a leader's words, at most 280 characters)
-    since: str  # a short date label
+    dimension: Annotated[
+        str,
+        msgspec.Meta(
+            description="The dimension the team chose to work on, in the viewer's language",
+            examples=["speaking up"],
+        ),
+    ]  # in the viewer's language
+    trying: Annotated[
+        str,
+        msgspec.Meta(
+            description="What the team will try, in its leader's words (at most 280 characters)",
+            examples=["Start each retro with what surprised us"],
+        ),
+    ]  # what the team will try (a leader's words, at most 280 characters)
+    since: Annotated[
+        str,
+        msgspec.Meta(description="A short date label of when it was chosen", examples=["5 Jan"]),
+    ]  # a short date label
 
 
 class WidgetView(msgspec.Struct, frozen=True):
-    team: str
-    lang: Lang
-    k: Annotated[int, NOT_ABOUT_ANSWERS]
-    status: Status
-    message: str | None
-    waves: list[str]
-    dimensions: list[DimensionView]
-    participation: str | None  # banded, e.g. "70–75%"
-    texts: dict[str, str]
+    team: Annotated[
+        str, msgspec.Meta(description="The team (or group) the widget shows", examples=["Platform"])
+    ]
+    lang: Annotated[Lang, msgspec.Meta(description="The language of the texts", examples=["en"])]
+    k: Annotated[
+        Annotated[int, NOT_ABOUT_ANSWERS],
+        msgspec.Meta(description="Numbers rest on at least this many respondents", examples=[5]),
+    ]
+    status: Annotated[
+        Status,
+        msgspec.Meta(
+            description=(
+                "`ok`; `suppressed` when the anonymity guard holds back every score; "
+                "`not_published` while no round has closed yet"
+            ),
+            examples=["ok"],
+        ),
+    ]
+    message: Annotated[
+        str | None,
+        msgspec.Meta(
+            description="Why nothing is shown, in the viewer's words; null when status is ok",
+            examples=[None],
+        ),
+    ]
+    waves: Annotated[
+        list[str],
+        msgspec.Meta(
+            description="Labels of the rounds shown, oldest first",
+            examples=[["8 Dec", "22 Dec", "12 Jan"]],
+        ),
+    ]
+    dimensions: Annotated[list[DimensionView], msgspec.Meta(description="One entry per dimension")]
+    participation: Annotated[
+        str | None,
+        msgspec.Meta(
+            description=(
+                "Participation in the latest closed round, rounded to 5 points; null when not shown"
+            ),
+            examples=["70%"],
+        ),
+    ]  # banded, e.g. "70–75%"
+    texts: Annotated[
+        dict[str, str],
+        msgspec.Meta(
+            description="Labels for the chart in the viewer's language",
+            examples=[{"title": "Team pulse", "latest": "latest", "change": "change"}],
+        ),
+    ]
     # When the latest round reported the team together with another ("Data & Design").
-    group_note: str | None = None
-    focus: FocusView | None = None
+    group_note: Annotated[
+        str | None,
+        msgspec.Meta(
+            description=(
+                "When the latest round reported the team together with another, that in words"
+            ),
+            examples=[None],
+        ),
+    ] = None
+    focus: Annotated[
+        FocusView | None,
+        msgspec.Meta(
+            description=(
+                "What the team agreed to work on, when its leader chose to show it; null otherwise"
+            )
+        ),
+    ] = None
 
 
 def ui_texts(lang: Lang, k: int) -> dict[str, str]:

@@ -24,7 +24,13 @@ class AdminHomeView(msgspec.Struct, frozen=True):
 
 
 # Areas register here as they are built: (path, title key, hint key) in console/texts.toml.
-AREAS: list[tuple[str, str, str]] = []
+AREAS: list[tuple[str, str, str]] = [
+    ("/console/admin/org", "org_area", "org_area_hint"),
+    ("/console/admin/people", "people_area", "people_area_hint"),
+]
+AREAS.append(("/console/admin/pulses", "pulses_area", "pulses_area_hint"))
+AREAS.append(("/console/admin/waves", "admin_waves_area", "admin_waves_area_hint"))
+AREAS += [(f"/console/admin/{a}", f"{a}_title", f"{a}_hint") for a in ("keys", "widgets", "audit")]
 
 
 @get(

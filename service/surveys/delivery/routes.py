@@ -27,6 +27,12 @@ class DeliveryStatusController(Controller):
 
     @get(
         "/waves/{wave_id:uuid}/delivery",
+        description=(
+            "How a wave's invitations went out. An admin key gets the counts (invited, "
+            "delivered, pending, failed, skipped, reminders sent, responded, opted out), the "
+            "failed addresses to fix and the progress of each reporting group; a leader key gets "
+            "only participation, rounded and only for groups large enough, never who answered."
+        ),
         summary="Delivery status of a wave (admin: counts and failures; leader: participation)",
     )
     async def delivery(self, state: State, who: Principal, wave_id: UUID) -> DeliveryStatus:
@@ -45,6 +51,10 @@ def _optout_page(locale: str, page_state: str, status: int = 200) -> Template:
 
 @get(
     "/optout/{token:str}",
+    description=(
+        "The page behind the opt-out link in every invitation: it asks the person to confirm."
+        " An unknown link gets a page saying so (404)."
+    ),
     tags=["respondent pages"],
     summary="Opt-out page linked from every email (HTML for a person)",
     before_request=limited(RESPOND, page=True),
@@ -60,6 +70,11 @@ async def optout_page(state: State, token: str) -> Template:
 
 @post(
     "/optout/{token:str}",
+    description=(
+        "Confirms the opt-out from the page: this person gets no more pulse emails. The "
+        "answer is a page in the person's language; an unknown link gets a page saying so "
+        "(404)."
+    ),
     tags=["respondent pages"],
     summary="Confirm the opt-out: no more pulse emails to this person",
     status_code=200,

@@ -101,6 +101,7 @@ def cmd_import(args: argparse.Namespace, settings: Any) -> None:
         f"{result.rows} rows: {result.created} created, {result.updated} updated, "
         f"{result.unchanged} unchanged, {result.deactivated} deactivated"
         + (f"; {len(result.teams_created)} team(s) {verb} created" if result.teams_created else "")
+        + (f"; {result.leaders_added} leader role(s) {verb} added" if result.leaders_added else "")
     )
     for team in result.teams_created:
         print(f"  new team: {team}")

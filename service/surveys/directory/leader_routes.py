@@ -28,13 +28,27 @@ class LeaderController(Controller):
     tags = ["directory"]
     dependencies = {"who": Provide(provide_principal)}
 
-    @get("/teams/{team_id:uuid}/leaders", summary="Who leads a team (admin)")
+    @get(
+        "/teams/{team_id:uuid}/leaders",
+        description=(
+            "The people who lead a team: they sign in to the console and see its guarded results "
+            "(and those of every team below it)."
+        ),
+        summary="Who leads a team (admin)",
+    )
     async def get_leaders(self, state: State, who: Principal, team_id: UUID) -> TeamLeaders:
         who.require_admin()
         async with state.pool.acquire() as conn:
             return await team_leaders(conn, who.org_id, team_id)
 
-    @put("/teams/{team_id:uuid}/leaders", summary="Set who leads a team (admin; replaces the list)")
+    @put(
+        "/teams/{team_id:uuid}/leaders",
+        description=(
+            "Sets who leads a team, replacing the whole list (an empty list removes every "
+            "leader). Each person must belong to the org. Logged in the audit log."
+        ),
+        summary="Set who leads a team (admin; replaces the list)",
+    )
     async def put_leaders(
         self, state: State, who: Principal, team_id: UUID, data: LeadersIn
     ) -> TeamLeaders:
@@ -42,13 +56,24 @@ class LeaderController(Controller):
         async with state.pool.acquire() as conn:
             return await set_team_leaders(conn, who.org_id, team_id, data, actor=Actor.of_key(who))
 
-    @get("/people/{person_id:uuid}/roles", summary="A person's console roles (admin)")
+    @get(
+        "/people/{person_id:uuid}/roles",
+        description=(
+            "What a person may do in the console: the teams they lead and whether they are a "
+            "console admin."
+        ),
+        summary="A person's console roles (admin)",
+    )
     async def get_roles(self, state: State, who: Principal, person_id: UUID) -> PersonRoles:
         who.require_admin()
         async with state.pool.acquire() as conn:
             return await person_roles(conn, who.org_id, person_id)
 
-    @put("/people/{person_id:uuid}/admin", summary="Make a person a console admin or not (admin)")
+    @put(
+        "/people/{person_id:uuid}/admin",
+        description=("Makes a person a console admin, or no longer one. Logged in the audit log."),
+        summary="Make a person a console admin or not (admin)",
+    )
     async def put_admin(
         self, state: State, who: Principal, person_id: UUID, data: AdminIn
     ) -> PersonRoles:

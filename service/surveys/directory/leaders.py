@@ -2,8 +2,8 @@
 
 A leader sees, in the console, what a leader API key scoped to the teams they lead would see;
 an admin person sees the whole org. Only admin API keys change or read these roles (they name
-people, which leader keys never see). Marking leaders in bulk through the CSV import is the
-importer's job once it learns a `leads` column. Every change of a role is logged
+people, which leader keys never see). The CSV import's `leads` column adds leaders in bulk
+(importer.py). Every change of a role is logged
 (service/audit.py).
 """
 
@@ -17,33 +17,76 @@ import msgspec
 
 from ...audit import Actor, record
 from ...errors import InvalidInput, NotFound
-from . import leader_queries as queries
+from . import queries
 
 
 class LeadersIn(msgspec.Struct, forbid_unknown_fields=True, frozen=True):
-    person_ids: Annotated[list[UUID], msgspec.Meta(max_length=50)]
+    person_ids: Annotated[
+        Annotated[list[UUID], msgspec.Meta(max_length=50)],
+        msgspec.Meta(
+            description=(
+                "The people who lead the team, replacing the current list; empty removes every "
+                "leader. At most 50"
+            ),
+            examples=[["6f1c0d2e-4b7a-4e21-9a3c-1d5e8f2b7c40"]],
+        ),
+    ]
 
 
 class Leader(msgspec.Struct, frozen=True):
-    person_id: UUID
-    email: str
-    display_name: str
-    active: bool
+    person_id: Annotated[
+        UUID,
+        msgspec.Meta(
+            description="The leader's person id", examples=["6f1c0d2e-4b7a-4e21-9a3c-1d5e8f2b7c40"]
+        ),
+    ]
+    email: Annotated[
+        str,
+        msgspec.Meta(
+            description="The leader's email (where sign-in links go)", examples=["ann@example.com"]
+        ),
+    ]
+    display_name: Annotated[
+        str, msgspec.Meta(description="The leader's name", examples=["Ann de Vries"])
+    ]
+    active: Annotated[
+        bool, msgspec.Meta(description="Whether the person is active", examples=[True])
+    ]
 
 
 class TeamLeaders(msgspec.Struct, frozen=True):
-    team_id: UUID
-    leaders: list[Leader]
+    team_id: Annotated[
+        UUID,
+        msgspec.Meta(description="The team", examples=["2b8e6a41-0c3d-4f5e-8a9b-7c1d2e3f4a50"]),
+    ]
+    leaders: Annotated[list[Leader], msgspec.Meta(description="The people who lead it")]
 
 
 class AdminIn(msgspec.Struct, forbid_unknown_fields=True, frozen=True):
-    admin: bool
+    admin: Annotated[
+        bool,
+        msgspec.Meta(
+            description="True makes the person a console admin; false takes that away",
+            examples=[True],
+        ),
+    ]
 
 
 class PersonRoles(msgspec.Struct, frozen=True):
-    person_id: UUID
-    admin: bool
-    leads: list[UUID]
+    person_id: Annotated[
+        UUID,
+        msgspec.Meta(description="The person", examples=["6f1c0d2e-4b7a-4e21-9a3c-1d5e8f2b7c40"]),
+    ]
+    admin: Annotated[
+        bool, msgspec.Meta(description="Whether the person is a console admin", examples=[False])
+    ]
+    leads: Annotated[
+        list[UUID],
+        msgspec.Meta(
+            description="The teams the person leads",
+            examples=[["2b8e6a41-0c3d-4f5e-8a9b-7c1d2e3f4a50"]],
+        ),
+    ]
 
 
 async def _live_team(conn: asyncpg.Connection, org_id: UUID, team_id: UUID) -> None:

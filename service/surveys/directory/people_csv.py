@@ -23,9 +23,13 @@ from ...text import has_control_characters, sendable_email
 
 MAX_ROWS = 100_000
 MAX_ERRORS_LISTED = 1000
-COLUMNS = ("email", "display_name", "locale", "team", "active")
+COLUMNS = ("email", "display_name", "locale", "team", "active", "leads")
 REQUIRED = ("email", "display_name")
 LOCALES = ("en", "nl")
+# The teams one `leads` cell names are separated by "|": ";" would be read as a field separator
+# by the spreadsheets that save CSV with semicolons (the Dutch and German defaults).
+LEADS_SEPARATOR = "|"
+MAX_LEADS = 50
 TEAM_ID = re.compile(r"^[0-9a-fA-F]{8}-?([0-9a-fA-F]{4}-?){3}[0-9a-fA-F]{12}$")
 _TRUE = {"true", "yes", "y", "1"}
 _FALSE = {"false", "no", "n", "0"}
@@ -43,6 +47,8 @@ class Row:
     team: str | None
     active: bool | None
     team_id: UUID | None = None
+    # the team paths (or ids) this person leads, from the optional `leads` column
+    leads: tuple[str, ...] = ()
 
 
 class RowErrors:
@@ -185,16 +191,13 @@ def _row(line: int, cells: dict[str, str], errors: RowErrors) -> Row | None:
     if locale is not None and locale not in LOCALES:
         errors.add(line, "locale", f"Unknown locale {locale[:20]!r}; use en or nl.")
     team = cells.get("team", "").strip() or None
-    if team is not None and not TEAM_ID.match(team):
-        parts = [p.strip() for p in team.split("/")]
-        if any(not p for p in parts) or any(len(p) > 200 for p in parts):
-            errors.add(
-                line,
-                "team",
-                f"Bad team path {team[:80]!r}: names of 1-200 characters, separated by '/'.",
-            )
-        elif has_control_characters(team):
-            errors.add(line, "team", _no_controls("A team name"))
+    if team is not None:
+        _check_path(line, "team", team, errors)
+    leads = tuple(p.strip() for p in cells.get("leads", "").split(LEADS_SEPARATOR) if p.strip())
+    if len(leads) > MAX_LEADS:
+        errors.add(line, "leads", f"A person can lead at most {MAX_LEADS} teams in one row.")
+    for path in leads:
+        _check_path(line, "leads", path, errors)
     raw_active = cells.get("active", "").strip().lower()
     active: bool | None = None
     if raw_active in _TRUE:
@@ -205,4 +208,19 @@ def _row(line: int, cells: dict[str, str], errors: RowErrors) -> Row | None:
         errors.add(line, "active", f"Use true or false for active, not {raw_active[:20]!r}.")
     if errors.count > before:
         return None
-    return Row(line, email, name, locale, team, active)
+    return Row(line, email, name, locale, team, active, leads=tuple(dict.fromkeys(leads)))
+
+
+def _check_path(line: int, column: str, team: str, errors: RowErrors) -> None:
+    """A team id, or a path of names of 1-200 characters separated by '/'."""
+    if TEAM_ID.match(team):
+        return
+    parts = [p.strip() for p in team.split("/")]
+    if any(not p for p in parts) or any(len(p) > 200 for p in parts):
+        errors.add(
+            line,
+            column,
+            f"Bad team path {team[:80]!r}: names of 1-200 characters, separated by '/'.",
+        )
+    elif has_control_characters(team):
+        errors.add(line, column, _no_controls("A team name"))

@@ -1,4 +1,4 @@
-"""Every SQL statement of the directory slice (teams, people, the CSV import), by name.
+"""Every SQL statement of the directory slice (teams, people, the CSV import, leaders), by name.
 
 Each statement is written out whole: no column list or clause is pasted in at runtime. Every
 one is scoped by `org_id = $1`. "Teams below X" is always the database's team_subtree()
@@ -189,4 +189,110 @@ SELECT $1, i.email, i.display_name, coalesce(i.locale, 'en'), i.team_id, coalesc
 FROM people_import i
 WHERE NOT EXISTS (SELECT 1 FROM people p WHERE p.org_id = $1 AND lower(p.email) = i.email_key)
 ORDER BY i.line
+"""
+
+# Who leads which team, and who is an admin (leaders.py).
+
+TEAM_LEADERS = """
+SELECT p.id, p.email, p.display_name, p.active
+FROM team_leaders tl JOIN people p ON p.org_id = tl.org_id AND p.id = tl.person_id
+WHERE tl.org_id = $1 AND tl.team_id = $2
+ORDER BY lower(p.email), p.id
+"""
+
+LIVE_TEAM = """
+SELECT archived_at IS NULL FROM teams WHERE org_id = $1 AND id = $2
+"""
+
+PEOPLE_OF_ORG = """
+SELECT id FROM people WHERE org_id = $1 AND id = ANY ($2::uuid[])
+"""
+
+CLEAR_LEADERS = """
+DELETE FROM team_leaders WHERE org_id = $1 AND team_id = $2 AND NOT (person_id = ANY ($3::uuid[]))
+"""
+
+ADD_LEADERS = """
+INSERT INTO team_leaders (org_id, team_id, person_id)
+SELECT $1, $2, unnest($3::uuid[])
+ON CONFLICT DO NOTHING
+"""
+
+SET_ADMIN = """
+UPDATE people SET admin = $3, updated_at = now() WHERE org_id = $1 AND id = $2
+RETURNING id, admin
+"""
+
+PERSON_ROLES = """
+SELECT p.id, p.admin,
+       ARRAY(SELECT tl.team_id FROM team_leaders tl
+             WHERE tl.org_id = p.org_id AND tl.person_id = p.id ORDER BY tl.team_id) AS leads
+FROM people p WHERE p.org_id = $1 AND p.id = $2
+"""
+
+# --- the import's `leads` column: (person, team) pairs the file marks as leaders --------------
+
+CREATE_IMPORT_LEADS_TABLE = """
+CREATE TEMP TABLE people_import_leads (
+    line int, email text, email_key text, team_ref text, team_id uuid
+) ON COMMIT DROP
+"""
+
+# Pairs the file names that are not yet leaders (people created by the file count as new).
+IMPORT_NEW_LEADS = """
+SELECT l.line, l.email, l.team_ref FROM people_import_leads l
+WHERE NOT EXISTS (
+    SELECT 1 FROM team_leaders tl JOIN people p ON p.org_id = tl.org_id AND p.id = tl.person_id
+    WHERE tl.org_id = $1 AND tl.team_id = l.team_id AND lower(p.email) = l.email_key
+)
+ORDER BY l.line, l.team_ref
+LIMIT $2
+"""
+
+IMPORT_COUNT_NEW_LEADS = """
+SELECT count(*) FROM people_import_leads l
+WHERE NOT EXISTS (
+    SELECT 1 FROM team_leaders tl JOIN people p ON p.org_id = tl.org_id AND p.id = tl.person_id
+    WHERE tl.org_id = $1 AND tl.team_id = l.team_id AND lower(p.email) = l.email_key
+)
+"""
+
+IMPORT_ADD_LEADS = """
+INSERT INTO team_leaders (org_id, team_id, person_id)
+SELECT $1, l.team_id, p.id
+FROM people_import_leads l JOIN people p ON p.org_id = $1 AND lower(p.email) = l.email_key
+ON CONFLICT DO NOTHING
+"""
+
+# --- a dry run's diff, person by person (the admin console's preview page) ---------------------
+
+IMPORT_DIFF = """
+SELECT i.line, i.email, i.display_name,
+       CASE WHEN p.id IS NULL THEN 'created'
+            WHEN p.active AND i.active IS FALSE THEN 'deactivated'
+            ELSE 'changed' END AS kind,
+       p.id IS NOT NULL AND p.email IS DISTINCT FROM i.email AS email_changed,
+       p.id IS NOT NULL AND p.display_name IS DISTINCT FROM i.display_name AS name_changed,
+       p.id IS NOT NULL AND p.locale IS DISTINCT FROM coalesce(i.locale, p.locale)
+           AS locale_changed,
+       p.id IS NOT NULL AND p.team_id IS DISTINCT FROM coalesce(i.team_id, p.team_id)
+           AS team_changed,
+       p.id IS NOT NULL AND p.active IS DISTINCT FROM coalesce(i.active, p.active)
+           AS active_changed
+FROM people_import i
+LEFT JOIN people p ON p.org_id = $1 AND lower(p.email) = i.email_key
+WHERE p.id IS NULL
+   OR (p.email, p.display_name, p.locale, p.team_id, p.active) IS DISTINCT FROM
+      (i.email, i.display_name, coalesce(i.locale, p.locale), coalesce(i.team_id, p.team_id),
+       coalesce(i.active, p.active))
+ORDER BY i.line
+LIMIT $2
+"""
+
+IMPORT_LIST_MISSING = """
+SELECT p.email, p.display_name FROM people p
+WHERE p.org_id = $1 AND p.active
+  AND NOT EXISTS (SELECT 1 FROM people_import i WHERE i.email_key = lower(p.email))
+ORDER BY lower(p.email), p.id
+LIMIT $2
 """

@@ -19,6 +19,7 @@ from ...audit import Actor
 from ...auth import Principal, provide_principal, require_team_in_scope, visible_team_ids
 from ...errors import UnsupportedMediaType
 from . import importer, people, teams
+from .import_docs import IMPORT_CSV
 from .models import (
     ImportReport,
     Limit,
@@ -42,13 +43,29 @@ class TeamController(Controller):
     tags = ["directory"]
     dependencies = {"who": Provide(provide_principal)}
 
-    @post("/teams", summary="Create a team (admin)", responses=problems(409))
+    @post(
+        "/teams",
+        description=(
+            "Creates a team under `parent_id` (or as a root when it is null). Names are unique "
+            "among siblings, ignoring case (409 otherwise)."
+        ),
+        summary="Create a team (admin)",
+        responses=problems(409),
+    )
     async def create_team(self, state: State, who: Principal, data: TeamIn) -> TeamOut:
         who.require_admin()
         async with state.pool.acquire() as conn:
             return await teams.create_team(conn, who.org_id, data, actor=Actor.of_key(who))
 
-    @get("/teams", summary="List teams, flat and paginated (leaders: their subtrees)")
+    @get(
+        "/teams",
+        description=(
+            "The org's teams as a flat list, paginated with `limit` and `offset`; archived teams "
+            "only with `include_archived=true`. A leader key sees the teams of its scope and "
+            "every team below them."
+        ),
+        summary="List teams, flat and paginated (leaders: their subtrees)",
+    )
     async def list_teams(
         self,
         state: State,
@@ -68,7 +85,14 @@ class TeamController(Controller):
                 offset=offset,
             )
 
-    @get("/teams/tree", summary="The team hierarchy as a tree (leaders: their subtrees)")
+    @get(
+        "/teams/tree",
+        description=(
+            "The team hierarchy, nested: each node with its children. A leader key gets the "
+            "subtrees of its scope."
+        ),
+        summary="The team hierarchy as a tree (leaders: their subtrees)",
+    )
     async def team_tree(
         self, state: State, who: Principal, include_archived: bool = False
     ) -> list[TeamNode]:
@@ -82,13 +106,29 @@ class TeamController(Controller):
                 roots=None if who.is_admin else set(who.scope_team_ids),
             )
 
-    @get("/teams/{team_id:uuid}", summary="One team")
+    @get(
+        "/teams/{team_id:uuid}",
+        description=(
+            "One team: name, parent, whether it is archived, and the team it is reported together"
+            " with while it has fewer than k people (`report_with`). 404 outside the key's org or"
+            " scope."
+        ),
+        summary="One team",
+    )
     async def get_team(self, state: State, who: Principal, team_id: UUID) -> TeamOut:
         async with state.pool.acquire() as conn:
             await require_team_in_scope(conn, who, team_id)
             return await teams.get_team(conn, who.org_id, team_id)
 
-    @patch("/teams/{team_id:uuid}", summary="Rename a team (admin)", responses=problems(409))
+    @patch(
+        "/teams/{team_id:uuid}",
+        description=(
+            "Renames a team. The new name must be unique among its siblings, ignoring case (409 "
+            "otherwise). Past waves keep the tree they froze when they opened."
+        ),
+        summary="Rename a team (admin)",
+        responses=problems(409),
+    )
     async def rename_team(
         self, state: State, who: Principal, team_id: UUID, data: TeamRename
     ) -> TeamOut:
@@ -119,6 +159,11 @@ class TeamController(Controller):
 
     @post(
         "/teams/{team_id:uuid}/move",
+        description=(
+            "Moves a team, with everything below it, under another parent (`parent_id`; null "
+            "makes it a root). A move into its own subtree is refused with 409. Past waves keep "
+            "the tree they froze when they opened."
+        ),
         summary="Move a team under another parent (admin)",
         status_code=200,
         responses=problems(409),
@@ -134,6 +179,11 @@ class TeamController(Controller):
 
     @post(
         "/teams/{team_id:uuid}/archive",
+        description=(
+            "Archives an empty team: move or deactivate its people and sub-teams first (409 says "
+            "how many are left). An archived team keeps its history and takes no new people or "
+            "pulses."
+        ),
         summary="Archive an empty team (admin)",
         status_code=200,
         responses=problems(409),
@@ -149,7 +199,16 @@ class PeopleController(Controller):
     tags = ["directory"]
     dependencies = {"who": Provide(provide_principal)}
 
-    @post("/people", summary="Add a person (admin)", responses=problems(409))
+    @post(
+        "/people",
+        description=(
+            "Adds one person. The email is unique in the org, ignoring case (409 otherwise), and "
+            "must be an address the mailer can send to. New people are active unless `active` is "
+            "false."
+        ),
+        summary="Add a person (admin)",
+        responses=problems(409),
+    )
     async def create_person(self, state: State, who: Principal, data: PersonIn) -> PersonOut:
         who.require_admin()
         async with state.pool.acquire() as conn:
@@ -157,7 +216,15 @@ class PeopleController(Controller):
 
     # People are identity data: only admin keys read them. A leader key sees teams and guarded
     # numbers, never a person (a 404, as for anything outside a key's reach).
-    @get("/people", summary="List people, paginated (admin)")
+    @get(
+        "/people",
+        description=(
+            "The org's people, paginated with `limit` and `offset`, optionally only one team's "
+            "(`team_id`) or only active or inactive ones (`active`). Admin keys only: a leader "
+            "key never sees a person."
+        ),
+        summary="List people, paginated (admin)",
+    )
     async def list_people(
         self,
         state: State,
@@ -175,7 +242,14 @@ class PeopleController(Controller):
                 conn, who.org_id, team_id=team_id, active=active, limit=limit, offset=offset
             )
 
-    @get("/people/{person_id:uuid}", summary="One person (admin)")
+    @get(
+        "/people/{person_id:uuid}",
+        description=(
+            "One person: email, name, language, team and whether they are invited to pulses. "
+            "Admin keys only."
+        ),
+        summary="One person (admin)",
+    )
     async def get_person(self, state: State, who: Principal, person_id: UUID) -> PersonOut:
         who.require_admin()
         async with state.pool.acquire() as conn:
@@ -183,6 +257,10 @@ class PeopleController(Controller):
 
     @patch(
         "/people/{person_id:uuid}",
+        description=(
+            'Changes any of a person\'s fields; fields left out stay as they are, and `"team_id": '
+            "null` takes the person out of their team. The email stays unique in the org (409)."
+        ),
         summary="Change a person (admin); team_id null = no team",
         responses=problems(409),
     )
@@ -197,6 +275,10 @@ class PeopleController(Controller):
 
     @post(
         "/people/{person_id:uuid}/deactivate",
+        description=(
+            'Stops inviting a person to pulses. Their history stays; PATCH with `"active": true` '
+            "invites them again."
+        ),
         summary="Stop inviting a person (admin)",
         status_code=200,
     )
@@ -228,10 +310,21 @@ class ImportController(Controller):
 
     @post(
         "/people/import",
+        description=(
+            "Loads the org chart from a UTF-8 CSV file sent as the body (`Content-Type: "
+            "text/csv`): columns `email` and `display_name` (required), `locale`, `team` (a path "
+            "of team names from a root, or a team id) and `active`. Upserts by email; missing "
+            "teams are created unless `create_teams=false`; `deactivate_missing=true` deactivates"
+            " everyone not in the file. All or nothing: any bad row answers 422 listing every "
+            "problem by line and column, and nothing is written. `dry_run=true` does the same "
+            "work and rolls it back, so its counts are exactly what a real import would do. At "
+            "most 16 MiB and 100,000 people (413)."
+        ),
         summary="Import people from CSV (admin); ?dry_run=true reports without writing",
         status_code=200,
         request_max_body_size=importer.MAX_IMPORT_BYTES,
         responses=problems(409, 413, 415, 422),
+        operation_class=IMPORT_CSV,
     )
     async def import_csv(
         self,

@@ -20,6 +20,7 @@ from ...auth import Principal, visible_team_ids
 from ...errors import NotFound
 from . import queries
 from .models import PulseIn, PulseOut, PulsePatch, ScheduledWave
+from .overlap import refuse_overlap
 from .rules import validate_pulse
 from .schedule import items_for_wave, next_wave_at
 
@@ -57,6 +58,8 @@ async def create_pulse(
 ) -> PulseOut:
     async with conn.transaction():
         values = await validate_pulse(conn, org_id, {f: getattr(data, f) for f in WRITABLE})
+        if not data.allow_overlap:
+            await refuse_overlap(conn, org_id, values["team_ids"], None)
         out = _pulse(await conn.fetchrow(queries.INSERT_PULSE, org_id, *_settings(values)))
         await record(conn, actor, "pulse.create", "pulse", out.id, {f: values[f] for f in LOGGED})
     return out
@@ -82,6 +85,8 @@ async def update_pulse(
             sent["cadence_weeks"] = None  # the new cadence's default
         values.update(sent)
         values = await validate_pulse(conn, org_id, values)
+        if row["active"] and values["team_ids"] != row["team_ids"] and not data.allow_overlap:
+            await refuse_overlap(conn, org_id, values["team_ids"], pulse_id)
         last_open = await conn.fetchval(queries.LAST_WAVE_OPENED_AT, org_id, pulse_id)
         due = next_wave_at(_Schedule(values), last_open) if last_open else values["starts_at"]
         updated = await conn.fetchrow(
@@ -106,14 +111,22 @@ async def deactivate_pulse(
 
 
 async def activate_pulse(
-    conn: asyncpg.Connection, org_id: UUID, pulse_id: UUID, *, actor: Actor
+    conn: asyncpg.Connection,
+    org_id: UUID,
+    pulse_id: UUID,
+    *,
+    actor: Actor,
+    allow_overlap: bool = False,
 ) -> PulseOut:
-    """Resume a pulse at its next slot from now; its teams and items are checked again first."""
+    """Resume a pulse at its next slot from now; its teams and items are checked again first,
+    and (unless `allow_overlap`) that no other active pulse invites any of its people."""
     async with conn.transaction():
         row = await conn.fetchrow(queries.GET_PULSE_FOR_UPDATE, org_id, pulse_id)
         if row is None:
             raise NotFound("No such pulse.")
         values = await validate_pulse(conn, org_id, {f: row[f] for f in WRITABLE})
+        if not row["active"] and not allow_overlap:
+            await refuse_overlap(conn, org_id, values["team_ids"], pulse_id)
         now = await conn.fetchval(queries.NOW)
         updated = await conn.fetchrow(
             queries.ACTIVATE_PULSE, org_id, pulse_id, next_wave_at(_Schedule(values), now)

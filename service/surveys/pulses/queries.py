@@ -176,3 +176,24 @@ INSERT INTO items (org_id, key, dimension, scale_min, scale_max, reverse, texts,
 VALUES ($1, $2, $3, $4, $5, $6, $7, 'candor', 'builtin')
 ON CONFLICT (org_id, key) DO NOTHING
 """
+
+# --- people already in another active pulse --------------------------------------------------
+
+# Of the people a pulse over the roots $2 would invite (active, not opted out, in the live
+# subtrees), how many each OTHER active pulse of the org ($3: the pulse itself, if saved) would
+# invite too; most shared first.
+OVERLAPPING_PULSES = """
+WITH mine AS (
+    SELECT DISTINCT p.id FROM people p
+    JOIN team_subtree($1, $2::uuid[], p_live_only => true) s ON s.team_id = p.team_id
+    WHERE p.org_id = $1 AND p.active AND NOT p.opted_out
+)
+SELECT o.id AS pulse_id, o.name, count(DISTINCT p.id)::int AS people
+FROM pulses o
+CROSS JOIN LATERAL team_subtree($1, o.team_ids, p_live_only => true) s
+JOIN people p ON p.org_id = $1 AND p.team_id = s.team_id
+WHERE o.org_id = $1 AND o.active AND ($3::uuid IS NULL OR o.id <> $3::uuid)
+  AND p.id IN (SELECT id FROM mine)
+GROUP BY o.id, o.name
+ORDER BY people DESC, o.name, o.id
+"""

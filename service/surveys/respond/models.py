@@ -33,37 +33,103 @@ class Invitation(msgspec.Struct, frozen=True):
 
 
 class Choice(msgspec.Struct, frozen=True):
-    value: Annotated[int, NOT_ABOUT_ANSWERS]  # a point of the item's scale
-    label: str
+    value: Annotated[
+        Annotated[int, NOT_ABOUT_ANSWERS],
+        msgspec.Meta(description="A point of the item's scale", examples=[5]),
+    ]  # a point of the item's scale
+    label: Annotated[
+        str,
+        msgspec.Meta(
+            description="What the point means, in the form's language", examples=["Agree"]
+        ),
+    ]
 
 
 class FormItem(msgspec.Struct, frozen=True):
-    key: str
-    text: str  # in the form's language
-    choices: list[Choice]
+    key: Annotated[
+        str, msgspec.Meta(description="The item's key (the answer's name)", examples=["ps.risk"])
+    ]
+    text: Annotated[
+        str,
+        msgspec.Meta(
+            description="The item's wording in the form's language",
+            examples=["I can take a risk in this team without fear of how others will react."],
+        ),
+    ]  # in the form's language
+    choices: Annotated[
+        list[Choice], msgspec.Meta(description="The points of its scale, lowest first")
+    ]
 
 
 class AnswerGroup(msgspec.Struct, frozen=True):
     """The group a person's answers count toward, as the wave froze it when it opened."""
 
-    name: str
-    pooled: bool  # the person's team is reported together with other teams
-    together_with: list[str]  # those other teams
+    name: Annotated[
+        str,
+        msgspec.Meta(description="The group the answers count toward", examples=["Data & Design"]),
+    ]
+    pooled: Annotated[
+        bool,
+        msgspec.Meta(
+            description="True when the person's team is reported together with other teams",
+            examples=[True],
+        ),
+    ]  # the person's team is reported together with other teams
+    together_with: Annotated[
+        list[str], msgspec.Meta(description="Those other teams", examples=[["Design"]])
+    ]  # those other teams
     # The count of people invited to the group: design.md wants the person to see it, as their
     # defence (how many others their answer is mixed with); it says nothing about answers.
-    invited: Annotated[int, NOT_ABOUT_ANSWERS]
-    text: str  # the sentence the page shows, in the form's language
+    invited: Annotated[
+        Annotated[int, NOT_ABOUT_ANSWERS],
+        msgspec.Meta(
+            description="People invited to the group: how many others an answer is mixed with",
+            examples=[10],
+        ),
+    ]
+    text: Annotated[
+        str,
+        msgspec.Meta(
+            description="The same as a sentence in the form's language",
+            examples=["Your answers count toward Data & Design, 10 people invited."],
+        ),
+    ]  # the sentence the page shows, in the form's language
 
 
 class RespondForm(msgspec.Struct, frozen=True, kw_only=True):
     """What the survey page renders and what GET /api/v1/respond/{token} returns."""
 
-    lang: str
-    items: list[FormItem]
-    group: AnswerGroup | None  # None for a wave opened before groups were frozen at open
-    k: Annotated[int, NOT_ABOUT_ANSWERS]
-    comment_k: Annotated[int, NOT_ABOUT_ANSWERS]
-    comment_max: Annotated[int, NOT_ABOUT_ANSWERS] = COMMENT_MAX
+    lang: Annotated[str, msgspec.Meta(description="The language of the texts", examples=["en"])]
+    items: Annotated[
+        list[FormItem], msgspec.Meta(description="The items to answer, in the wave's order")
+    ]
+    group: Annotated[
+        AnswerGroup | None,
+        msgspec.Meta(
+            description=(
+                "The group the answers count toward; null for a wave opened before groups were "
+                "frozen at open"
+            )
+        ),
+    ]  # None for a wave opened before groups were frozen at open
+    k: Annotated[
+        Annotated[int, NOT_ABOUT_ANSWERS],
+        msgspec.Meta(
+            description="Numbers are published only for groups of at least this many respondents",
+            examples=[5],
+        ),
+    ]
+    comment_k: Annotated[
+        Annotated[int, NOT_ABOUT_ANSWERS],
+        msgspec.Meta(
+            description="Comments are shown only for groups of at least this many responses",
+            examples=[10],
+        ),
+    ]
+    comment_max: Annotated[
+        Annotated[int, NOT_ABOUT_ANSWERS],
+        msgspec.Meta(description="The longest comment accepted, in characters", examples=[2000]),
+    ] = COMMENT_MAX
 
 
 # Wide enough for any scale; whether a value fits its item is the submission's rule.
@@ -76,7 +142,10 @@ class RespondIn(msgspec.Struct, forbid_unknown_fields=True, frozen=True):
 
 
 class RespondOut(msgspec.Struct, frozen=True):
-    status: str = "recorded"
+    status: Annotated[
+        str,
+        msgspec.Meta(description="`recorded` when the answers are stored", examples=["recorded"]),
+    ] = "recorded"
 
 
 # stored: the ballot is in the box. unavailable: unknown or used token (never told apart).

@@ -28,6 +28,7 @@ from ...apidoc import pages, problems
 from ...errors import CandorError, Gone, InvalidInput, NotFound, UnprocessableEntity
 from ...ratelimit import RESPOND, limited
 from . import i18n
+from .body_docs import SUBMIT_FORM, SUBMIT_JSON
 from .form import form_view
 from .models import Invitation, Outcome, RespondForm, RespondIn, RespondOut
 from .submission import find_invitation, submit
@@ -171,6 +172,7 @@ def _parse_form(body: bytes) -> tuple[dict[str, str], str] | None:
     media_type="text/html",
     opt={"view": RespondForm},  # the form again on 422 (else a message without numbers)
     responses=pages(400, 404, 410, 413, 415, 422, 429),
+    operation_class=SUBMIT_FORM,
     cache=False,
     status_code=200,
     before_request=limited(RESPOND, page=True),
@@ -226,6 +228,10 @@ _CSS = (Path(__file__).resolve().parent / "templates" / "respond.css").read_byte
 
 @get(
     "/assets/respond.css",
+    description=(
+        "The stylesheet of the survey and opt-out pages, served from this server so those "
+        "pages need nothing from elsewhere."
+    ),
     tags=["respondent pages"],
     summary="The respondent page's stylesheet",
     media_type="text/css",
@@ -294,6 +300,7 @@ async def respond_form_json(
         "410 when the wave has closed; 422 naming each field that cannot be accepted."
     ),
     responses=problems(404, 410, 413, 415, 422),
+    operation_class=SUBMIT_JSON,
 )
 async def respond_json(
     request: Request[Any, Any, Any], state: State, token: str

@@ -115,8 +115,13 @@ RESTAMP_INVITATIONS = """
 UPDATE invitations SET responded = responded WHERE org_id = $1 AND wave_id = $2
 """
 
+# A wave closed before its planned end closes now: closes_at becomes the real end, so every
+# page and route that says "closed on" tells the day it closed (closes_at > opens_at holds).
 MARK_CLOSED = """
-UPDATE waves SET state = 'closed', closed_at = now() WHERE org_id = $1 AND id = $2
+UPDATE waves SET state = 'closed', closed_at = now(),
+                 closes_at = CASE WHEN closes_at > now() AND now() > opens_at THEN now()
+                                  ELSE closes_at END
+WHERE org_id = $1 AND id = $2
 """
 
 # Take every ballot out and put it back in a random order, in one statement: afterwards the
