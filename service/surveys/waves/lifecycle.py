@@ -22,7 +22,7 @@ from ...errors import Conflict, NotFound, UnprocessableEntity
 from ...guard.plan import PlanTeam, plan_reporting
 from ...orgs import require_within_floors
 from ..delivery import kick_delivery, queue_invites
-from ..pulses import FOLLOW_UP_ITEM, items_for_wave
+from ..pulses import FOLLOW_UP_ITEM, items_for_wave, next_wave_at
 from ..respond import token_for, token_hash
 from . import queries
 
@@ -99,6 +99,16 @@ async def open_wave(
             await conn.execute(queries.ADD_FOLLOW_UP_ITEM, org_id, wave_id, FOLLOW_UP_ITEM)
         await freeze_plan(conn, org_id, wave_id)
         await queue_invites(conn, org_id, wave_id)
+        # A wave opened now, by hand, while the pulse's next slot has already come takes that
+        # slot: the clock moves on to the slot after it, as when the scheduler opens a wave, so
+        # the scheduler does not open (and email) a second wave as soon as this one closes.
+        due = pulse["next_wave_at"]
+        if opens_at is None and due is not None and due <= start:
+            try:
+                following = next_wave_at(pulse, start)
+            except (ValueError, OverflowError):
+                following = due  # an impossible cadence: the scheduler records why
+            await conn.execute(queries.SET_NEXT_WAVE_AT, org_id, pulse_id, following)
         await record(
             conn,
             actor or Actor.system(org_id),
