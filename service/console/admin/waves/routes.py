@@ -16,13 +16,10 @@ from litestar import Request, Response, get, post
 from litestar.datastructures import State
 
 from ....errors import CandorError, NotFound
-from ....surveys.delivery.models import DeliveryStatus
-from ....surveys.delivery.status import delivery_status
+from ....surveys.delivery import DeliveryStatus, delivery_status
 from ....surveys.pulses import items as item_store
 from ....surveys.pulses import programs
-from ....surveys.waves import close_wave, listing, open_wave
-from ....surveys.waves.lifecycle import nudge_delivery
-from ....surveys.waves.models import WaveOut
+from ....surveys.waves import WaveOut, close_wave, list_waves, nudge_delivery, one_wave, open_wave
 from ... import i18n
 from ...forms import checked_form
 from ...models import Page
@@ -91,7 +88,7 @@ async def _waves_view(
     who = session.principal
     pulses = await programs.list_pulses(conn, who, None)
     names = {p.id: p.name for p in pulses}
-    waves = await listing.list_waves(conn, who, None)
+    waves = await list_waves(conn, who, None)
     open_by_pulse = {w.pulse_id: w.id for w in waves if w.state == "open"}
     return WavesView(
         page=page,
@@ -152,7 +149,7 @@ async def open_now(
 
 
 async def _wave_row(conn: Any, session: ConsoleSession, wave_id: UUID, lang: str) -> WaveRow:
-    wave = await listing.one_wave(conn, session.principal, wave_id)
+    wave = await one_wave(conn, session.principal, wave_id)
     pulse = await programs.get_pulse(conn, session.org_id, wave.pulse_id)
     return _row(wave, {pulse.id: pulse.name}, lang)
 
