@@ -38,7 +38,6 @@ from .ratelimit import AuthFailureLimiter, CircuitBreaker
 from .reference import DocumentedJson, OfflineReference
 from .settings import Settings, get_settings
 from .surveys.delivery import routes as delivery_routes
-from .surveys.directory import leader_routes
 from .surveys.directory import routes as directory_routes
 from .surveys.pulses import routes as pulse_routes
 from .surveys.respond import routes as respond_routes
@@ -66,7 +65,7 @@ def redis_client(url: str, queue_name: str) -> ArqRedis:
 def _routes(settings: Settings) -> list[Any]:
     routes: list[Any] = [*landing.ROUTES, *health.ROUTES, *admin.ROUTES, *audit_routes.ROUTES]
     routes += directory_routes.TEAMS + directory_routes.PEOPLE + directory_routes.IMPORT
-    routes += leader_routes.LEADERS
+    routes += directory_routes.LEADERS
     routes += pulse_routes.ITEMS + pulse_routes.PULSES
     routes += wave_routes.WAVES
     routes += respond_routes.PAGES + respond_routes.API
