@@ -13,7 +13,7 @@ from uuid import UUID
 import msgspec
 
 from ...guard import NOT_ABOUT_ANSWERS
-from ...guard.preview import PreviewGroup
+from ...guard.preview import PreviewGroup, Said
 from ...text import VISIBLE_TEXT_PATTERN, Name, Text
 
 K_FLOOR = 3  # no pulse may publish a number resting on fewer respondents than this
@@ -209,6 +209,7 @@ class DraftPreview(msgspec.Struct, frozen=True, kw_only=True):
     overlap: list[Overlap]
     first_wave_at: datetime
     warnings: list[str]
+    notes: list[Said] = []  # each warning as a code and values (for pages in other languages)
 
 
 class ScheduledWave(msgspec.Struct, frozen=True):

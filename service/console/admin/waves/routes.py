@@ -30,6 +30,7 @@ from ...pages import HEADERS, PAGE_RESPONSES, page_of, render
 from ...sessions import ConsoleSession
 from ..access import actor_of
 from ..home import ADMIN
+from ..words import refusal
 
 
 class WaveRow(msgspec.Struct, frozen=True):
@@ -145,7 +146,8 @@ async def open_now(
                 actor=actor_of(session),
             )
         except CandorError as exc:
-            view = await _waves_view(conn, request, session, problem=exc.detail)
+            lang = i18n.pick(session.locale)
+            view = await _waves_view(conn, request, session, problem=refusal(exc, lang))
             return render("admin/waves.html", view.page.lang, status=exc.status, v=view)
     await nudge_delivery(state.redis, session.org_id, wave_id)
     return _see_other(f"/console/admin/waves/{wave_id}?opened=1")
