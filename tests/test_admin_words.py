@@ -246,6 +246,14 @@ async def test_every_admin_page_in_dutch_has_no_english_reason(
     )
     assert again.status_code == 409 and "heeft al een open ronde" in again.text
     _no_english("/console/admin/waves/open", again.text)
+    # Refusals that are whole pages (a pulse or wave that is not there, a stale form) too.
+    for path in ("/console/admin/pulses/nope", f"/console/admin/waves/{pulse}"):
+        r = await client.get(path, headers=admin.headers)
+        assert r.status_code == 404 and 'lang="nl"' in r.text, path
+        _no_english(path, r.text)
+    stale = await _post(client, new, admin, [("csrf", "stale"), ("name", "x")])
+    assert stale.status_code == 403
+    _no_english(new, stale.text)
     location = opened.headers["location"]
     for path in (location, location.split("?")[0] + "/close"):
         r = await client.get(path, headers=admin.headers)
