@@ -20,6 +20,7 @@ from service.guard.plan import PlanTeam
 from service.guard.preview import SAID_CODES, PlanPreview, Said, preview_plan
 from service.surveys.pulses.models import DraftPreview
 from tests.console_kit import ConsoleWorld, Signed, console_world, signed_in
+from tests.factories import make_people
 
 FORM = {"Content-Type": "application/x-www-form-urlencoded"}
 
@@ -237,10 +238,14 @@ async def test_every_admin_page_in_dutch_has_no_english_reason(
         assert r.status_code in (200, 409, 422), (fields, r.status_code)
         assert "De puls is niet opgeslagen" in r.text or "Voorbeeld" in r.text
         _no_english(new, r.text)
+    # Product's own members (it has sub-teams) make a group the plan names in English.
+    await make_people(pool, w.org.id, w.teams["Product"], 2)
     opened = await _post(
         client, "/console/admin/waves/open", admin, [("csrf", admin.csrf), ("pulse", str(pulse))]
     )
     assert opened.status_code == 303
+    shown = await client.get(opened.headers["location"], headers=admin.headers)
+    assert "Product (directe leden)" in shown.text
     again = await _post(
         client, "/console/admin/waves/open", admin, [("csrf", admin.csrf), ("pulse", str(pulse))]
     )

@@ -8,13 +8,14 @@ code has words in both languages (tests/test_admin_words.py walks them all).
 
 from __future__ import annotations
 
-from typing import Annotated
+from collections.abc import Sequence
+from typing import Annotated, Protocol
 
 import msgspec
 
 from ...errors import CandorError
 from ...guard import NOT_ABOUT_ANSWERS
-from ...guard.preview import Named, Said
+from ...guard.preview import Said
 from ...orgs import FLOOR_CODES
 from ...surveys.pulses.models import DraftPreview
 from ...surveys.pulses.rules import RULE_CODES
@@ -70,13 +71,20 @@ def and_list(names: list[str], lang: str) -> str:
     return i18n.t(lang, "plan_and", first=", ".join(names[:-1]), last=names[-1])
 
 
-def label(part: Named, lang: str) -> str:
+class _Part(Protocol):
+    @property
+    def name(self) -> str: ...
+    @property
+    def direct(self) -> bool: ...
+
+
+def label(part: _Part, lang: str) -> str:
     """A team's name, or "<team> (direct members)" for a team's own members."""
     return i18n.t(lang, "plan_direct", team=part.name) if part.direct else part.name
 
 
-def group_name(parts: list[Named], lang: str) -> str:
-    """A pooled group's name from its parts ("Data & Design"), as the plan names it."""
+def group_name(parts: Sequence[_Part], lang: str) -> str:
+    """A group's name from its parts ("Data & Design"), as the plan names it."""
     return " & ".join(sorted({label(p, lang) for p in parts}, key=str.casefold))
 
 

@@ -66,6 +66,13 @@ class TeamParticipation(msgspec.Struct, frozen=True):
     reason: str | None
 
 
+class GroupPart(msgspec.Struct, frozen=True):
+    """A team in a reporting group; `direct`: its own members, apart from its sub-teams."""
+
+    name: str
+    direct: bool
+
+
 class GroupProgress(msgspec.Struct, frozen=True):
     """How one reporting group is answering, as an admin may see it: a band while the wave is
     open, the rounded rate once it closed (both only for groups of at least k invited)."""
@@ -74,6 +81,7 @@ class GroupProgress(msgspec.Struct, frozen=True):
     band: str | None
     rate_pct: Annotated[int | None, DERIVED]
     reason: str | None
+    parts: list[GroupPart] = []  # the group's teams, to name it in another language
 
 
 class DeliveryStatus(msgspec.Struct, frozen=True):

@@ -28,6 +28,7 @@ from ...forms import checked_form
 from ...models import Page
 from ...pages import HEADERS, PAGE_RESPONSES, page_of, render
 from ...sessions import ConsoleSession
+from .. import words
 from ..access import actor_of
 from ..home import ADMIN
 from ..words import refusal
@@ -60,6 +61,7 @@ class WaveView(msgspec.Struct, frozen=True):
     delivery: DeliveryStatus
     notice: str = ""  # "opened" / "closed" after the action
     items: list[tuple[str, str]] = []  # (key, wording in the reader's language) asked
+    groups: list[str] = []  # each progress group's name in the reader's language, in order
 
 
 def wave_uuid(value: str) -> UUID:
@@ -77,6 +79,11 @@ def _row(w: WaveOut, pulses: dict[UUID, str], lang: str) -> WaveRow:
         closes_on=i18n.day(w.closes_at.date(), lang),
         closed_on=i18n.day(w.closed_at.date(), lang) if w.closed_at else None,
     )
+
+
+def _group_names(delivery: DeliveryStatus, lang: str) -> list[str]:
+    """Each reporting group's name in the reader's language (the plan stores English)."""
+    return [words.group_name(g.parts, lang) or g.group for g in delivery.progress or []]
 
 
 def _see_other(location: str) -> Response[bytes]:
@@ -182,7 +189,14 @@ async def wave_page(
     items = [(k, words.get(k, "")) for k in row.wave.item_keys]
     q = request.query_params
     notice = "opened" if "opened" in q else "closed" if "closed" in q else ""
-    view = WaveView(page=page, row=row, delivery=delivery, notice=notice, items=items)
+    view = WaveView(
+        page=page,
+        row=row,
+        delivery=delivery,
+        notice=notice,
+        items=items,
+        groups=_group_names(delivery, page.lang),
+    )
     return render("admin/wave.html", page.lang, v=view)
 
 
