@@ -220,6 +220,8 @@ async def test_every_admin_page_in_dutch_has_no_english_reason(
         r = await client.get(path, headers=admin.headers)
         assert r.status_code == 200, path
         _no_english(path, r.text)
+        if path.endswith(str(wave)):  # a closed wave's response rate, with a decimal comma
+            assert re.search(r"\(\d+,\d%\)", r.text), r.text
     new = "/console/admin/pulses/new"
     posts = [
         _form(admin, [w.teams["Product"]], core),  # Data & Design pooled, Eng's own members
