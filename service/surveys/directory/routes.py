@@ -1,4 +1,4 @@
-"""The directory's HTTP routes: teams, people, the CSV import and who leads what, mounted by service/app.py.
+"""The directory's HTTP routes: teams, people, the CSV import and who leads what.
 
 Handlers only check who may call them, parse, call teams.py / people.py / importer.py and
 return what those give back. Anything outside a key's org or scope answers 404. Leader keys

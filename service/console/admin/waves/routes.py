@@ -25,8 +25,10 @@ from ...forms import checked_form
 from ...models import Page
 from ...pages import HEADERS, PAGE_RESPONSES, page_of, render
 from ...sessions import ConsoleSession
+from .. import words
 from ..access import actor_of
 from ..home import ADMIN
+from ..words import refusal
 
 
 class WaveRow(msgspec.Struct, frozen=True):
@@ -56,6 +58,7 @@ class WaveView(msgspec.Struct, frozen=True):
     delivery: DeliveryStatus
     notice: str = ""  # "opened" / "closed" after the action
     items: list[tuple[str, str]] = []  # (key, wording in the reader's language) asked
+    groups: list[str] = []  # each progress group's name in the reader's language, in order
 
 
 def wave_uuid(value: str) -> UUID:
@@ -73,6 +76,11 @@ def _row(w: WaveOut, pulses: dict[UUID, str], lang: str) -> WaveRow:
         closes_on=i18n.day(w.closes_at.date(), lang),
         closed_on=i18n.day(w.closed_at.date(), lang) if w.closed_at else None,
     )
+
+
+def _group_names(delivery: DeliveryStatus, lang: str) -> list[str]:
+    """Each reporting group's name in the reader's language (the plan stores English)."""
+    return [words.group_name(g.parts, lang) or g.group for g in delivery.progress or []]
 
 
 def _see_other(location: str) -> Response[bytes]:
@@ -142,7 +150,8 @@ async def open_now(
                 actor=actor_of(session),
             )
         except CandorError as exc:
-            view = await _waves_view(conn, request, session, problem=exc.detail)
+            lang = i18n.pick(session.locale)
+            view = await _waves_view(conn, request, session, problem=refusal(exc, lang))
             return render("admin/waves.html", view.page.lang, status=exc.status, v=view)
     await nudge_delivery(state.redis, session.org_id, wave_id)
     return _see_other(f"/console/admin/waves/{wave_id}?opened=1")
@@ -177,7 +186,14 @@ async def wave_page(
     items = [(k, words.get(k, "")) for k in row.wave.item_keys]
     q = request.query_params
     notice = "opened" if "opened" in q else "closed" if "closed" in q else ""
-    view = WaveView(page=page, row=row, delivery=delivery, notice=notice, items=items)
+    view = WaveView(
+        page=page,
+        row=row,
+        delivery=delivery,
+        notice=notice,
+        items=items,
+        groups=_group_names(delivery, page.lang),
+    )
     return render("admin/wave.html", page.lang, v=view)
 
 
