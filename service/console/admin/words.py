@@ -17,9 +17,8 @@ from ...errors import CandorError
 from ...guard import NOT_ABOUT_ANSWERS
 from ...guard.preview import Said
 from ...orgs import FLOOR_CODES
-from ...surveys.pulses.models import DraftPreview
-from ...surveys.pulses.rules import RULE_CODES
-from ...surveys.waves.lifecycle import WAVE_CODES
+from ...surveys.pulses import RULE_CODES, DraftPreview
+from ...surveys.waves import WAVE_CODES
 from .. import i18n
 
 # Every refusal code an admin page may show, as the service raises it.
