@@ -9,7 +9,7 @@ in the same run (interleaved short runs, median per target). ratio = ours / bare
 >= 0.6 for revalidated requests, and >= 0.75 for `app_health` / `bare_health`, which shows what
 the app's shared plumbing (middleware, problem details) costs before any widget work.
 
-    uv run python bench/widgets.py [--quick] [--in-process]
+    uv run python bench/widgets.py [--quick] [--in-process] [--profile]
 
 It also measures in-process CPU per request (`in_process_us`): the app's and the bare app's
 ASGI callables called directly in this process (no network, no granian), process CPU time per
@@ -156,7 +156,9 @@ async def _nothing() -> dict[str, Any]:
     return {"type": "http.request", "body": b"", "more_body": False}
 
 
-async def in_process(env: dict[str, str], paths: dict[str, str], quick: bool) -> dict[str, Any]:
+async def in_process(
+    env: dict[str, str], paths: dict[str, str], quick: bool, profile: bool = False
+) -> dict[str, Any]:
     """CPU time per request of the ASGI callables, called directly: best of interleaved rounds."""
     from bench.bare_app import app_factory as bare_factory
     from service.analytics.widgets.fastpath import WidgetRevalidation
@@ -221,6 +223,16 @@ async def in_process(env: dict[str, str], paths: dict[str, str], quick: bool) ->
             for key, (handler, template, _) in targets.items():
                 us = await per_request_us(handler, template, n)
                 best[key] = min(best.get(key, us), us)
+        if profile:  # where a fast-path revalidation's time goes, top entries by self time
+            import cProfile
+            import pstats
+
+            handler, template, _ = targets["json_revalidated"]
+            profiler = cProfile.Profile()
+            profiler.enable()
+            await per_request_us(handler, template, 20_000)
+            profiler.disable()
+            pstats.Stats(profiler).sort_stats("tottime").print_stats(14)
     us = {key: round(value, 1) for key, value in best.items()}
     ratio = {key: round(best["bare_health"] / best[key], 3) for key in best if key != "bare_health"}
     return {"rounds": rounds, "requests_per_round": n, "us": us, "ratio_vs_bare": ratio}
@@ -231,6 +243,9 @@ def main() -> None:
     parser.add_argument("--quick", action="store_true", help="short runs (< 1 minute in all)")
     parser.add_argument(
         "--in-process", action="store_true", help="only the in-process CPU measurement"
+    )
+    parser.add_argument(
+        "--profile", action="store_true", help="also profile a fast-path revalidation in-process"
     )
     args = parser.parse_args()
     rounds, seconds = (2, 1.0) if args.quick else (5, 3.0)
@@ -251,7 +266,7 @@ def main() -> None:
             "badge": f"/embed/v1/badge.svg?token={token}&dimension=psychological_safety",
             "json": f"/embed/v1/trend.json?token={token}&waves=12",
         }
-        cpu = asyncio.run(in_process(env, paths, args.quick))
+        cpu = asyncio.run(in_process(env, paths, args.quick, args.profile))
         print("in_process", cpu, flush=True)
         if args.in_process:
             cpu_ratio = cpu["ratio_vs_bare"]
