@@ -9,7 +9,15 @@ in the same run (interleaved short runs, median per target). ratio = ours / bare
 >= 0.6 for revalidated requests, and >= 0.75 for `app_health` / `bare_health`, which shows what
 the app's shared plumbing (middleware, problem details) costs before any widget work.
 
-    uv run python bench/widgets.py [--quick]
+    uv run python bench/widgets.py [--quick] [--in-process] [--profile]
+
+It also measures in-process CPU per request (`in_process_us`): the app's and the bare app's
+ASGI callables called directly in this process (no network, no granian), process CPU time per
+request, best of several interleaved rounds. That figure is steady on a busy machine, where
+requests/s over HTTP are not. It measures a revalidation both through the fast path
+(`*_revalidated`, service/analytics/widgets/fastpath.py) and through the route itself, with the
+fast path taken out of the same stack (`*_revalidated_route`: what every revalidation cost
+before). `--in-process` runs only that part.
 
 PostgreSQL comes from TEST_DATABASE_URL (a fresh database is created and dropped) or an embedded
 server; the last line of stdout is one JSON object with the figures.
@@ -23,6 +31,7 @@ import contextlib
 import json
 import os
 import secrets
+import time
 import urllib.error
 import urllib.request
 from datetime import UTC, datetime, timedelta
@@ -143,9 +152,101 @@ def measure(url: str, connections: int, seconds: float, headers: dict[str, str])
     return load(url, connections, seconds, headers)
 
 
+async def _nothing() -> dict[str, Any]:
+    return {"type": "http.request", "body": b"", "more_body": False}
+
+
+async def in_process(
+    env: dict[str, str], paths: dict[str, str], quick: bool, profile: bool = False
+) -> dict[str, Any]:
+    """CPU time per request of the ASGI callables, called directly: best of interleaved rounds."""
+    from bench.bare_app import app_factory as bare_factory
+    from service.analytics.widgets.fastpath import WidgetRevalidation
+    from service.app import create_app
+    from service.observe import ObserveMiddleware
+    from service.settings import load_settings
+
+    rounds, n = (5, 1000) if quick else (7, 2000)
+    app = create_app(load_settings(env))
+    bare = bare_factory()
+    whole = app.asgi_handler
+    assert isinstance(whole, ObserveMiddleware) and isinstance(whole.app, WidgetRevalidation)
+    route_only = ObserveMiddleware(whole.app.app)  # the same stack without the fast path
+    last: dict[str, Any] = {}
+
+    async def keep(message: Any) -> None:
+        if message["type"] == "http.response.start":
+            last["status"] = message["status"]
+            last["headers"] = message["headers"]
+
+    def scope_of(path_query: str, headers: list[tuple[bytes, bytes]]) -> dict[str, Any]:
+        path, _, query = path_query.partition("?")
+        return {
+            "type": "http",
+            "asgi": {"version": "3.0"},
+            "http_version": "1.1",
+            "method": "GET",
+            "scheme": "http",
+            "path": path,
+            "raw_path": path.encode(),
+            "root_path": "",
+            "query_string": query.encode(),
+            "headers": [(b"host", b"127.0.0.1:8000"), *headers],
+            "client": ("127.0.0.1", 50000),
+            "server": ("127.0.0.1", 8000),
+        }
+
+    async with app.lifespan():
+        targets: dict[str, tuple[Any, dict[str, Any], int]] = {
+            "bare_health": (bare, scope_of("/health", []), 200),
+            "app_health": (app, scope_of("/health", []), 200),
+        }
+        for name, path in paths.items():
+            await app(scope_of(path, []), _nothing, keep)  # type: ignore[arg-type]
+            etag = dict(last["headers"])[b"etag"]
+            revalidate = scope_of(path, [(b"if-none-match", etag)])
+            targets[f"{name}_revalidated"] = (app, revalidate, 304)
+            routed = {**revalidate, "app": app, "litestar_app": app}
+            targets[f"{name}_revalidated_route"] = (route_only, routed, 304)
+
+        async def per_request_us(handler: Any, template: dict[str, Any], count: int) -> float:
+            start = time.process_time()
+            for _ in range(count):
+                await handler({**template, "state": {}}, _nothing, keep)
+            return (time.process_time() - start) / count * 1e6
+
+        best: dict[str, float] = {}
+        for key, (handler, template, status) in targets.items():
+            await per_request_us(handler, template, 200)  # warm caches, check the answer
+            assert last["status"] == status, (key, last["status"])
+        for _ in range(rounds):
+            for key, (handler, template, _) in targets.items():
+                us = await per_request_us(handler, template, n)
+                best[key] = min(best.get(key, us), us)
+        if profile:  # where a fast-path revalidation's time goes, top entries by self time
+            import cProfile
+            import pstats
+
+            handler, template, _ = targets["json_revalidated"]
+            profiler = cProfile.Profile()
+            profiler.enable()
+            await per_request_us(handler, template, 20_000)
+            profiler.disable()
+            pstats.Stats(profiler).sort_stats("tottime").print_stats(14)
+    us = {key: round(value, 1) for key, value in best.items()}
+    ratio = {key: round(best["bare_health"] / best[key], 3) for key in best if key != "bare_health"}
+    return {"rounds": rounds, "requests_per_round": n, "us": us, "ratio_vs_bare": ratio}
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--quick", action="store_true", help="short runs (< 1 minute in all)")
+    parser.add_argument(
+        "--in-process", action="store_true", help="only the in-process CPU measurement"
+    )
+    parser.add_argument(
+        "--profile", action="store_true", help="also profile a fast-path revalidation in-process"
+    )
     args = parser.parse_args()
     rounds, seconds = (2, 1.0) if args.quick else (5, 3.0)
     connections = 16 if args.quick else 32
@@ -165,6 +266,23 @@ def main() -> None:
             "badge": f"/embed/v1/badge.svg?token={token}&dimension=psychological_safety",
             "json": f"/embed/v1/trend.json?token={token}&waves=12",
         }
+        cpu = asyncio.run(in_process(env, paths, args.quick, args.profile))
+        print("in_process", cpu, flush=True)
+        if args.in_process:
+            cpu_ratio = cpu["ratio_vs_bare"]
+            print(
+                json.dumps(
+                    {
+                        "bench": "widgets",
+                        "mode": "in_process",
+                        "quick": args.quick,
+                        "in_process_us": cpu["us"],
+                        "in_process_ratio": cpu_ratio,
+                        "load_avg_1m": round(os.getloadavg()[0], 2),
+                    }
+                )
+            )
+            return
         with contextlib.ExitStack() as stack:
             base = stack.enter_context(serve("service.app:app_factory", env))
             targets: dict[str, tuple[str, dict[str, str]]] = {}
@@ -219,6 +337,8 @@ def main() -> None:
         "client": results["badge_fresh"]["client"],
         "body_bytes": bodies,
         "ratio": ratio,
+        "in_process_us": cpu["us"],
+        "in_process_ratio": cpu["ratio_vs_bare"],
         "load_avg_1m": round(os.getloadavg()[0], 2),
         "goal": {"revalidated_ratio": 0.6, "app_health": 0.75},
         "goal_met": min(ratio["badge_revalidated"], ratio["json_revalidated"]) >= 0.6

@@ -24,6 +24,7 @@ from redis.asyncio import ConnectionPool
 from . import admin, audit_routes, health, landing
 from .analytics import routes as analytics_routes
 from .analytics import widgets as analytics_widgets
+from .analytics.widgets.fastpath import WidgetRevalidation
 from .analytics.widgets.tokencache import TokenCache
 from .apidoc import describe_console, document_problems
 from .auth import authenticate_first
@@ -38,7 +39,6 @@ from .ratelimit import AuthFailureLimiter, CircuitBreaker
 from .reference import DocumentedJson, OfflineReference
 from .settings import Settings, get_settings
 from .surveys.delivery import routes as delivery_routes
-from .surveys.directory import leader_routes
 from .surveys.directory import routes as directory_routes
 from .surveys.pulses import routes as pulse_routes
 from .surveys.respond import routes as respond_routes
@@ -66,7 +66,7 @@ def redis_client(url: str, queue_name: str) -> ArqRedis:
 def _routes(settings: Settings) -> list[Any]:
     routes: list[Any] = [*landing.ROUTES, *health.ROUTES, *admin.ROUTES, *audit_routes.ROUTES]
     routes += directory_routes.TEAMS + directory_routes.PEOPLE + directory_routes.IMPORT
-    routes += leader_routes.LEADERS
+    routes += directory_routes.LEADERS
     routes += pulse_routes.ITEMS + pulse_routes.PULSES
     routes += wave_routes.WAVES
     routes += respond_routes.PAGES + respond_routes.API
@@ -144,8 +144,12 @@ def create_app(settings: Settings | None = None) -> Litestar:
     describe_console(app)
     # Wrap the whole handler (not one route's stack) so 404s, 405s and errors raised before
     # routing also get security headers, a request id, a log line and a metric.
+    # Widget revalidations that the route would answer 304 are answered in front of the router,
+    # with the route's own checks and headers (analytics/widgets/fastpath.py).
     app.asgi_handler = ObserveMiddleware(
-        HeadAsGet(BodyDeadline(app.asgi_handler, settings.body_timeout_seconds))
+        WidgetRevalidation(
+            HeadAsGet(BodyDeadline(app.asgi_handler, settings.body_timeout_seconds)), app
+        )
     )
     return app
 

@@ -27,7 +27,12 @@ log = structlog.get_logger("candor.errors")
 
 
 class CandorError(Exception):
-    """Base of every error a client may cause; `status` and `title` pick the HTTP answer."""
+    """Base of every error a client may cause; `status` and `title` pick the HTTP answer.
+
+    `detail` is the API's words (English). A refusal a page shows may also carry a `code` and
+    the `values` its words need, so the page words it in its reader's language; the problem
+    JSON keeps to `detail`.
+    """
 
     status = 400
     title = "Bad request"
@@ -38,11 +43,15 @@ class CandorError(Exception):
         *,
         errors: list[dict[str, Any]] | None = None,
         headers: dict[str, str] | None = None,
+        code: str | None = None,
+        values: dict[str, str | int | list[str]] | None = None,
     ) -> None:
         super().__init__(detail)
         self.detail = detail
         self.errors = errors
         self.headers = headers
+        self.code = code
+        self.values = values or {}
 
 
 class InvalidInput(CandorError):

@@ -24,6 +24,10 @@ OrgSetup = Callable[[asyncpg.Connection, UUID], Awaitable[None]]
 
 LOWEST_K = 3  # the design's bound: no floor, and so no pulse, goes below it
 FLOOR_HINT = "the operator can change floors with `candor org floors`"
+# The codes of a refusal below the floors (a page words them; see CandorError.code).
+FLOOR_CODES = tuple(
+    f"floor.{when}{under}" for when in ("", "open_") for under in ("k", "comment_k", "both")
+)
 
 
 class Floors(msgspec.Struct, frozen=True):
@@ -173,9 +177,20 @@ async def require_within_floors(
     if not low:
         return
     which = "this organisation's floor" + ("s" if len(low) > 1 else "")
+    under = "both" if len(low) > 1 else "k" if k < floors.k else "comment_k"
+    values: dict[str, str | int | list[str]] = {
+        "floor_k": floors.k,
+        "floor_comment_k": floors.comment_k,
+        "k": k,
+        "comment_k": comment_k,
+    }
     if opening is None:
-        raise UnprocessableEntity(f"{' and '.join(low)}, {which}; {FLOOR_HINT}.")
+        raise UnprocessableEntity(
+            f"{' and '.join(low)}, {which}; {FLOOR_HINT}.", code=f"floor.{under}", values=values
+        )
     raise UnprocessableEntity(
         f"No wave opens below the floors: {' and '.join(low)}, {which}. An admin raises the "
-        f"pulse's thresholds first (PATCH /api/v1/pulses/{opening}); {FLOOR_HINT}."
+        f"pulse's thresholds first (PATCH /api/v1/pulses/{opening}); {FLOOR_HINT}.",
+        code=f"floor.open_{under}",
+        values=values,
     )

@@ -199,8 +199,8 @@ async def test_an_upload_shows_the_diff_and_stores_nothing_until_applied(
     r = await _upload(client, w, CSV, create_teams="on")
     assert r.status_code == 200, r.text[-3000:]
     text = re.sub(r"\s+", " ", r.text)
-    assert "2 new people" in text and "1 people changed" in text
-    assert "3 new leader roles" in text and "1 new teams: Engineering/Data" in text
+    assert "New people: 2" in text and "People changed: 1" in text
+    assert "New leader roles: 3" in text and "New teams: 1 (Engineering/Data)" in text
     assert "<td>pim@example.com</td><td>Pim Renamed</td><td>name, team</td>" in text
     assert "<td>new@example.com</td><td>Engineering|Engineering/Data</td>" not in text
     assert "<td>new@example.com</td><td>Engineering/Data</td>" in text

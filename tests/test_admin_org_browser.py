@@ -96,7 +96,7 @@ async def test_an_admin_uses_every_org_page(live: str, browser: Any, pool: async
     )
     await page.get_by_role("button", name="Check the file").click()
     main = await page.locator("main").inner_text()
-    assert "2 new people" in main and "1 new leader roles" in main
+    assert "New people: 2" in main and "New leader roles: 1" in main
     await page.screenshot(path=str(IMG / "admin-org-import-preview.png"), full_page=True)
     await page.get_by_role("button", name="Apply these changes").click()
     assert await page.locator("h1").inner_text() == "People imported"

@@ -219,8 +219,8 @@ async def test_bad_forms_are_the_page_again_with_words_and_change_nothing(
         ({"cadence": "hourly"}, "Choose how often a wave opens."),
         ({"reminder_days": "soon"}, "Write the reminder days as whole numbers"),
         ({"starts_on": "2031-02-30"}, "Give the first wave&#39;s date"),
-        ({"k": "7", "comment_k": "6"}, "comment_k (6) must be at least k (7)."),
-        ({"reminder_days": "9"}, "Reminder days must fall inside the 7-day window"),
+        ({"k": "7", "comment_k": "6"}, "before comments show (6) must be at least"),
+        ({"reminder_days": "9"}, "Reminder days must fall inside the 7 days a wave is open"),
         ({"item:nope.never": "core"}, "not one of your organisation&#39;s questions"),
     ]
     for change, words in cases:
@@ -235,7 +235,7 @@ async def test_bad_forms_are_the_page_again_with_words_and_change_nothing(
     assert r.status_code == 422 and "Tick at least one team." in r.text
     bad_team = _pulse_form(admin, [UUID(int=5)], core)
     r = await _post(client, "/console/admin/pulses/new", admin, bad_team)
-    assert r.status_code == 422 and "Not teams of this org" in r.text
+    assert r.status_code == 422 and "are not teams of your organisation" in r.text
     # No token, a wrong token, not a form: refused, nothing written.
     r = await _post(
         client, "/console/admin/pulses/new", admin, _pulse_form(admin, [ops], core, csrf="x")

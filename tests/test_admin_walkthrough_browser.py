@@ -188,7 +188,7 @@ async def test_a_new_admin_goes_from_an_empty_org_to_a_closed_wave_a_leader_can_
     await walk.step("import")
     await follow(page.get_by_role("button", name="Check the file"))
     diff = await walk.main()
-    assert "13 new people" in diff and "1 new leader roles" in diff, diff
+    assert "New people: 13" in diff and "New leader roles: 1" in diff, diff
     assert "Product/Platform" in diff and "Product/Apps" in diff
     assert await pool.fetchval("SELECT count(*) FROM people WHERE org_id = $1", org_id) == 1
     await walk.step("import-diff")

@@ -243,3 +243,27 @@ async def test_a_wave_closed_early_says_the_day_it_really_closed(
         "SELECT opens_at, closes_at, closed_at FROM waves WHERE id = $1", w.wave_id
     )
     assert row["closes_at"] == row["closed_at"] and row["opens_at"] < row["closes_at"] < planned
+
+
+async def test_opening_by_hand_takes_a_slot_that_has_come_and_keeps_one_ahead(
+    client: Any, pool: asyncpg.Pool, org: Org
+) -> None:
+    teams = await make_team_tree(pool, org.id, {"Eng": {"Ops": {}}})
+    await make_people(pool, org.id, teams["Ops"], 6)
+    past = datetime.now(UTC) - timedelta(days=3)
+    due = await make_pulse(pool, org.id, [teams["Eng"]], k=3, starts_at=past, next_wave_at=past)
+    r = await client.post(f"/api/v1/pulses/{due}/waves", headers=org.headers)
+    assert r.status_code == 201, r.text
+    moved = await pool.fetchval("SELECT next_wave_at FROM pulses WHERE id = $1", due)
+    assert moved == past + timedelta(weeks=1), "the slot that had come is taken; the next is due"
+    # Closing it early does not let the scheduler open (and email) another wave at once.
+    await client.post(f"/api/v1/waves/{r.json()['id']}/close", headers=org.headers)
+    assert moved > datetime.now(UTC)
+
+    ahead = datetime.now(UTC) + timedelta(days=9)
+    later = await make_pulse(
+        pool, org.id, [teams["Ops"]], k=3, starts_at=ahead, next_wave_at=ahead, name="Later"
+    )
+    r = await client.post(f"/api/v1/pulses/{later}/waves", headers=org.headers)
+    assert r.status_code == 201, r.text
+    assert await pool.fetchval("SELECT next_wave_at FROM pulses WHERE id = $1", later) == ahead

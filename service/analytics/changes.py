@@ -19,6 +19,9 @@ from ..guard import Released, stats
 from . import queries
 from .trends import Conn, Scope, aggregate_of
 
+# How many earlier closed waves a change may reach back to (the trend's default window).
+WINDOW = 12
+
 
 class CellChange(msgspec.Struct, frozen=True):
     team_id: UUID
@@ -45,10 +48,19 @@ async def wave_changes(
     if not team_ids or not dimensions:
         return {}
     current = await conn.fetch(queries.HEATMAP_CELLS, org_id, wave_id, scope, team_ids, dimensions)
+    # The wave just before nearly always has the earlier point; only the cells it did not
+    # publish are looked for further back (same rows as one 12-wave read, at a fraction of it).
     previous = await conn.fetch(
-        queries.PREVIOUS_CELLS, org_id, wave_id, scope, team_ids, dimensions
+        queries.PREVIOUS_CELLS, org_id, wave_id, scope, team_ids, dimensions, 1
     )
     before = {(r["team_id"], r["key"]): r for r in previous}
+    missing = {r["team_id"] for r in current if (r["team_id"], r["key"]) not in before}
+    if missing:
+        older = await conn.fetch(
+            queries.PREVIOUS_CELLS, org_id, wave_id, scope, list(missing), dimensions, WINDOW
+        )
+        for r in older:
+            before.setdefault((r["team_id"], r["key"]), r)
     out: dict[tuple[UUID, str], CellChange] = {}
     for row in current:
         key = (row["team_id"], row["key"])

@@ -380,9 +380,10 @@ SELECT key FROM items WHERE org_id = $1
 
 # --- changes (heatmap change flags) ----------------------------------------------------------
 
-# Per team and dimension, its latest published cell in the org's 12 closed waves before this
-# one (the trend's default window), with the group it described; the guard re-checks every row
-# before it is used.
+# Per team and dimension, its latest published cell in the org's $6 closed waves before this
+# one (changes.py asks the wave just before first, then up to 12, the trend's default window,
+# for what that one did not publish), with the group it described; the guard re-checks every
+# row before it is used.
 PREVIOUS_CELLS = """
 WITH cur AS (
     SELECT opens_at, id FROM waves WHERE org_id = $1 AND id = $2
@@ -391,7 +392,7 @@ WITH cur AS (
     FROM waves w, cur
     WHERE w.org_id = $1 AND w.state = 'closed' AND (w.opens_at, w.id) < (cur.opens_at, cur.id)
     ORDER BY w.opens_at DESC, w.id DESC
-    LIMIT 12
+    LIMIT $6
 )
 SELECT DISTINCT ON (c.team_id, c.key)
        c.team_id, c.key, c.n, c.sum_raw, c.sumsq_raw, c.sum100, c.sumsq100, c.favourable,

@@ -106,7 +106,9 @@ def request_lang(request: Request[Any, Any, Any]) -> i18n.Lang:
 
 
 def error_page(request: Request[Any, Any, Any], status: int, *, ref: str = "") -> Response[bytes]:
-    lang = request_lang(request)
+    # A signed-in person's own language (provide_session notes it), else the request's.
+    signed = request.scope.get("state", {}).get("console_locale")
+    lang = i18n.pick(signed) if signed in i18n.LOCALES else request_lang(request)
     title, body = {
         404: ("error_404_title", "error_404"),
         403: ("error_403_title", "error_403"),

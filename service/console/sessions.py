@@ -202,4 +202,6 @@ async def provide_session(request: Request[Any, Any, State], state: State) -> Co
         path = request.url.path
         query = request.url.query
         raise SignInRequired(f"{path}?{query}" if query and request.method == "GET" else path)
+    # An error page of this request (console_error) speaks the person's language too.
+    request.scope.setdefault("state", {})["console_locale"] = session.locale
     return session

@@ -2,7 +2,8 @@
 
 `tokens` mints and checks widget tokens, `admin_api` lets an admin manage them, `embed` serves
 the public /embed/v1/ routes, `data` gets every number from `analytics.trends.team_trend()`,
-`view` holds what a widget shows in the viewer's language, `svg` and `frame` draw it.
+`view` holds what a widget shows in the viewer's language, `svg` and `frame` draw it;
+`fastpath` answers revalidations (304) in front of the router with the routes' own checks.
 """
 
 from __future__ import annotations

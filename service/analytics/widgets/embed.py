@@ -13,7 +13,7 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Mapping
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 from uuid import UUID
 
 import msgspec
@@ -83,15 +83,19 @@ def etag_for(tok: ResolvedToken, form: str, p: EmbedParams, size: Size = "m") ->
     return '"' + hashlib.sha256(key.encode()).hexdigest()[:32] + '"'
 
 
-def not_modified(request: Request[Any, Any, Any], etag: str) -> bool:
-    header = request.headers.get("if-none-match")
+def etag_matches(header: str | None, etag: str) -> bool:
+    """Whether an If-None-Match value names `etag` (weakly compared, as a GET allows)."""
     if not header:
         return False
     tags = {t.strip().removeprefix("W/") for t in header.split(",")}
     return etag in tags or "*" in tags
 
 
-async def _check(state: State, p: EmbedParams) -> ResolvedToken | None:
+def not_modified(request: Request[Any, Any, Any], etag: str) -> bool:
+    return etag_matches(request.headers.get("if-none-match"), etag)
+
+
+async def check_token(state: State, p: EmbedParams) -> ResolvedToken | None:
     """The token if valid now and (when `team` is given) for that very team; else None."""
     cache: TokenCache = state.widget_tokens
     tok = await cache.resolve(state.pool, p.token)
@@ -100,9 +104,8 @@ async def _check(state: State, p: EmbedParams) -> ResolvedToken | None:
     return tok
 
 
-def _allowed_origin(request: Request[Any, Any, Any], tok: ResolvedToken) -> str | bool | None:
+def allowed_origin(origin: str | None, tok: ResolvedToken) -> str | Literal[False] | None:
     """The Origin to reflect, None when the request sent none, False when it is not allowed."""
-    origin = request.headers.get("origin")
     if origin is None:
         return None
     return origin if origin in tok.allowed_origins else False
@@ -110,6 +113,33 @@ def _allowed_origin(request: Request[Any, Any, Any], tok: ResolvedToken) -> str 
 
 def _ok_headers(etag: str, extra: dict[str, str]) -> dict[str, str]:
     return {"ETag": etag, "Cache-Control": CACHE_OK, **extra}
+
+
+# What a valid request of each form is answered with, 200 or 304 alike: (ETag, headers). The
+# routes below and the revalidation fast path (fastpath.py) both build them here, so the two
+# can never send different headers.
+
+
+def frame_ok(tok: ResolvedToken, p: EmbedParams) -> tuple[str, dict[str, str]]:
+    etag = etag_for(tok, "frame", p, p.size or "m")
+    csp = frame_csp(tok.allowed_origins, own_origin=True)
+    return etag, _ok_headers(etag, {"Content-Security-Policy": csp})
+
+
+def json_ok(tok: ResolvedToken, p: EmbedParams, origin: str | None) -> tuple[str, dict[str, str]]:
+    """`origin`: an allowed Origin to reflect, or None (the request sent none)."""
+    extra = {"Vary": "Origin", "Cross-Origin-Resource-Policy": "cross-origin"}
+    if origin:
+        extra["Access-Control-Allow-Origin"] = origin
+    etag = etag_for(tok, "json", p)
+    return etag, _ok_headers(etag, extra)
+
+
+def badge_ok(tok: ResolvedToken, p: EmbedParams) -> tuple[str, dict[str, str]]:
+    # A badge sits in a line of text: 20 px high unless asked otherwise.
+    etag = etag_for(tok, "badge", p, p.size or "s")
+    extra = {"Content-Security-Policy": BADGE_CSP, "Cross-Origin-Resource-Policy": "cross-origin"}
+    return etag, _ok_headers(etag, extra)
 
 
 # ---- iframe page -----------------------------------------------------------------------------
@@ -166,14 +196,11 @@ async def frame(
     p = parse_params(q)
     if p is None:
         return _frame_error(400, q, "invalid")
-    tok = await _check(state, p)
+    tok = await check_token(state, p)
     if tok is None:
         return _frame_error(404, q, "unavailable")
     form_size: Size = p.size or "m"
-    etag = etag_for(tok, "frame", p, form_size)
-    headers = _ok_headers(
-        etag, {"Content-Security-Policy": frame_csp(tok.allowed_origins, own_origin=True)}
-    )
+    etag, headers = frame_ok(tok, p)
     if not_modified(request, etag):
         return Response(b"", status_code=304, headers=headers)
     body = RENDERED.get(etag)
@@ -219,21 +246,17 @@ async def trend_json(
             "Check the parameters: lang is en or nl, waves is 2 to 26, team is a UUID.",
             headers=_NO_STORE,
         )
-    tok = await _check(state, p)
+    tok = await check_token(state, p)
     if tok is None:
         raise NotFound(
             "This widget link is not valid (unknown, revoked or expired).", headers=_NO_STORE
         )
-    origin = _allowed_origin(request, tok)
+    origin = allowed_origin(request.headers.get("origin"), tok)
     if origin is False:
         raise Forbidden(
             "This widget may not be shown on this site.", headers={**_NO_STORE, "Vary": "Origin"}
         )
-    extra = {"Vary": "Origin", "Cross-Origin-Resource-Policy": "cross-origin"}
-    if origin:
-        extra["Access-Control-Allow-Origin"] = str(origin)
-    etag = etag_for(tok, "json", p)
-    headers = _ok_headers(etag, extra)
+    etag, headers = json_ok(tok, p, origin)
     if not_modified(request, etag):
         return Response(b"", status_code=304, headers=headers)
     body = RENDERED.get(etag)
@@ -285,15 +308,11 @@ async def badge(
     p = parse_params(q)
     if p is None:
         return _badge_error(400, q)
-    tok = await _check(state, p)
+    tok = await check_token(state, p)
     if tok is None:
         return _badge_error(404, q)
-    # A badge sits in a line of text: 20 px high unless asked otherwise.
     badge_size: Size = p.size or "s"
-    etag = etag_for(tok, "badge", p, badge_size)
-    headers = _ok_headers(
-        etag, {"Content-Security-Policy": BADGE_CSP, "Cross-Origin-Resource-Policy": "cross-origin"}
-    )
+    etag, headers = badge_ok(tok, p)
     if not_modified(request, etag):
         return Response(b"", status_code=304, headers=headers)
     body = RENDERED.get(etag)

@@ -27,10 +27,9 @@ from .home import ADMIN
 class Refusal(InvalidInput):
     """A form of the org pages refused for a reason the page words itself (a text key)."""
 
-    def __init__(self, key: str, **values: object) -> None:
-        super().__init__(i18n.t("en", key, **values))
+    def __init__(self, key: str, **values: str | int | list[str]) -> None:
+        super().__init__(i18n.t("en", key, **values), code=key, values=values)
         self.key = key
-        self.values = values
 
 
 def refusal_words(exc: CandorError, lang: str) -> str:

@@ -9,12 +9,16 @@ slices, the worker and the assembly import from here.
 from __future__ import annotations
 
 from .clock import queue_reminders, sweep_outbox
+from .models import DeliveryStatus
 from .outbox import kick_delivery, queue_invites, skip_pending_for_closed_wave
 from .sender import DeliveryConfig, deliver_wave, smtp_options
+from .status import delivery_status
 
 __all__ = [
     "DeliveryConfig",
+    "DeliveryStatus",
     "deliver_wave",
+    "delivery_status",
     "kick_delivery",
     "queue_invites",
     "queue_reminders",

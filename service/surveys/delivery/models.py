@@ -112,6 +112,18 @@ class TeamParticipation(msgspec.Struct, frozen=True):
     ]
 
 
+class GroupPart(msgspec.Struct, frozen=True):
+    """A team in a reporting group; `direct`: its own members, apart from its sub-teams."""
+
+    name: Annotated[str, msgspec.Meta(description="The team's name", examples=["Data"])]
+    direct: Annotated[
+        bool,
+        msgspec.Meta(
+            description="True: the team's own members, apart from its sub-teams", examples=[False]
+        ),
+    ]
+
+
 class GroupProgress(msgspec.Struct, frozen=True):
     """How one reporting group is answering, as an admin may see it: a band while the wave is
     open, the rounded rate once it closed (both only for groups of at least k invited)."""
@@ -145,6 +157,10 @@ class GroupProgress(msgspec.Struct, frozen=True):
             description="Why nothing is shown, in words; null when shown", examples=[None]
         ),
     ]
+    parts: Annotated[
+        list[GroupPart],
+        msgspec.Meta(description="The group's teams, to name it in another language"),
+    ] = []
 
 
 class DeliveryStatus(msgspec.Struct, frozen=True):

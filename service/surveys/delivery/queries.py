@@ -209,7 +209,9 @@ WHERE org_id = $1 AND wave_id = $2 AND scope = 'subtree' AND team_id = ANY($3::u
 """
 
 # Invited and responded per reporting group of the wave (its frozen plan: a small team counts
-# with the group it is reported in); for a wave without a plan, per team.
+# with the group it is reported in); for a wave without a plan, per team. `parts` are the
+# group's teams ("direct": a team with sub-teams in the wave, whose own members are meant), so
+# a page can name the group in its reader's language.
 GROUP_PROGRESS = """
 WITH groups AS (
     (SELECT DISTINCT ON (atoms) name, atoms FROM wave_plan
@@ -220,7 +222,15 @@ WITH groups AS (
     WHERE wt.org_id = $1 AND wt.wave_id = $2
       AND NOT EXISTS (SELECT 1 FROM wave_plan p WHERE p.org_id = $1 AND p.wave_id = $2)
 )
-SELECT g.name, count(i.id) AS invited, count(i.id) FILTER (WHERE i.responded) AS responded
+SELECT g.name, count(i.id) AS invited, count(i.id) FILTER (WHERE i.responded) AS responded,
+       (SELECT coalesce(jsonb_agg(jsonb_build_object(
+                   'name', wt.name,
+                   'direct', EXISTS (SELECT 1 FROM wave_teams c
+                                     WHERE c.org_id = wt.org_id AND c.wave_id = wt.wave_id
+                                       AND c.parent_id = wt.team_id))
+                ORDER BY lower(wt.name), wt.team_id), '[]'::jsonb)
+        FROM wave_teams wt
+        WHERE wt.org_id = $1 AND wt.wave_id = $2 AND wt.team_id = ANY (g.atoms)) AS parts
 FROM groups g
 LEFT JOIN invitations i ON i.org_id = $1 AND i.wave_id = $2 AND i.team_id = ANY (g.atoms)
 GROUP BY g.name, g.atoms

@@ -17,12 +17,13 @@ from __future__ import annotations
 from uuid import UUID
 
 import asyncpg
+import msgspec
 
 from ...auth import Principal, visible_team_ids
 from ...errors import NotFound
 from ...guard import admin_only, release_live_band, release_participation
 from . import queries
-from .models import DeliveryStatus, FailedEmail, GroupProgress, TeamParticipation
+from .models import DeliveryStatus, FailedEmail, GroupPart, GroupProgress, TeamParticipation
 
 FAILURE_LIST_LIMIT = 1000
 
@@ -57,7 +58,10 @@ async def admin_status(conn: Reader, who: Principal, wave: asyncpg.Record) -> De
             )
         else:
             decision = release_live_band(g["invited"], g["responded"], k=wave["k"])
-        progress.append(GroupProgress(g["name"], decision.band, decision.rate_pct, decision.reason))
+        parts = msgspec.convert(g["parts"], list[GroupPart])
+        progress.append(
+            GroupProgress(g["name"], decision.band, decision.rate_pct, decision.reason, parts)
+        )
     return DeliveryStatus(
         wave_id=wave["id"],
         state=wave["state"],

@@ -1,4 +1,4 @@
-"""The directory's HTTP routes: teams, people and the CSV import, mounted by service/app.py.
+"""The directory's HTTP routes: teams, people, the CSV import and who leads what.
 
 Handlers only check who may call them, parse, call teams.py / people.py / importer.py and
 return what those give back. Anything outside a key's org or scope answers 404. Leader keys
@@ -20,6 +20,16 @@ from ...auth import Principal, provide_principal, require_team_in_scope, visible
 from ...errors import UnsupportedMediaType
 from . import importer, people, teams
 from .import_docs import IMPORT_CSV
+from .leaders import (
+    AdminIn,
+    LeadersIn,
+    PersonRoles,
+    TeamLeaders,
+    person_roles,
+    set_admin,
+    set_team_leaders,
+    team_leaders,
+)
 from .models import (
     ImportReport,
     Limit,
@@ -353,3 +363,65 @@ class ImportController(Controller):
 TEAMS: list[Any] = [TeamController]
 PEOPLE: list[Any] = [PeopleController]
 IMPORT: list[Any] = [ImportController]
+
+
+class LeaderController(Controller):
+    path = "/api/v1"
+    tags = ["directory"]
+    dependencies = {"who": Provide(provide_principal)}
+
+    @get(
+        "/teams/{team_id:uuid}/leaders",
+        description=(
+            "The people who lead a team: they sign in to the console and see its guarded results "
+            "(and those of every team below it)."
+        ),
+        summary="Who leads a team (admin)",
+    )
+    async def get_leaders(self, state: State, who: Principal, team_id: UUID) -> TeamLeaders:
+        who.require_admin()
+        async with state.pool.acquire() as conn:
+            return await team_leaders(conn, who.org_id, team_id)
+
+    @put(
+        "/teams/{team_id:uuid}/leaders",
+        description=(
+            "Sets who leads a team, replacing the whole list (an empty list removes every "
+            "leader). Each person must belong to the org. Logged in the audit log."
+        ),
+        summary="Set who leads a team (admin; replaces the list)",
+    )
+    async def put_leaders(
+        self, state: State, who: Principal, team_id: UUID, data: LeadersIn
+    ) -> TeamLeaders:
+        who.require_admin()
+        async with state.pool.acquire() as conn:
+            return await set_team_leaders(conn, who.org_id, team_id, data, actor=Actor.of_key(who))
+
+    @get(
+        "/people/{person_id:uuid}/roles",
+        description=(
+            "What a person may do in the console: the teams they lead and whether they are a "
+            "console admin."
+        ),
+        summary="A person's console roles (admin)",
+    )
+    async def get_roles(self, state: State, who: Principal, person_id: UUID) -> PersonRoles:
+        who.require_admin()
+        async with state.pool.acquire() as conn:
+            return await person_roles(conn, who.org_id, person_id)
+
+    @put(
+        "/people/{person_id:uuid}/admin",
+        description=("Makes a person a console admin, or no longer one. Logged in the audit log."),
+        summary="Make a person a console admin or not (admin)",
+    )
+    async def put_admin(
+        self, state: State, who: Principal, person_id: UUID, data: AdminIn
+    ) -> PersonRoles:
+        who.require_admin()
+        async with state.pool.acquire() as conn:
+            return await set_admin(conn, who.org_id, person_id, data.admin, actor=Actor.of_key(who))
+
+
+LEADERS: list[Any] = [LeaderController]

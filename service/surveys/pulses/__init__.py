@@ -17,10 +17,14 @@ and stores `next_wave_at()`; org setup, the demo, tests and benches install the 
 """
 
 from .bank import FOLLOW_UP_ITEM, builtin_items, follow_up_item, install_builtin_items
+from .models import DraftPreview
+from .rules import RULE_CODES
 from .schedule import items_for_wave, next_wave_at
 
 __all__ = [
     "FOLLOW_UP_ITEM",
+    "RULE_CODES",
+    "DraftPreview",
     "builtin_items",
     "follow_up_item",
     "install_builtin_items",

@@ -13,7 +13,7 @@ from uuid import UUID
 import msgspec
 
 from ...guard import NOT_ABOUT_ANSWERS
-from ...guard.preview import PreviewGroup
+from ...guard.preview import PreviewGroup, Said
 from ...text import VISIBLE_TEXT_PATTERN, Name, Text
 
 K_FLOOR = 3  # no pulse may publish a number resting on fewer respondents than this
@@ -716,6 +716,12 @@ class DraftPreview(msgspec.Struct, frozen=True, kw_only=True):
             description="What an admin should know, in words, as a save would say it", examples=[[]]
         ),
     ]
+    notes: Annotated[
+        list[Said],
+        msgspec.Meta(
+            description="Each warning as a code and the values its words need, in the same order"
+        ),
+    ] = []
 
 
 class ScheduledWave(msgspec.Struct, frozen=True):

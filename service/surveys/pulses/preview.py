@@ -90,6 +90,7 @@ async def preview_draft(
         overlap=await overlapping(conn, org_id, values["team_ids"], pulse_id),
         first_wave_at=first,
         warnings=plan.warnings,
+        notes=plan.notes,
     )
 
 

@@ -12,12 +12,19 @@ from __future__ import annotations
 
 from .ballot_box import reseal_ballot_box, reseal_open_waves
 from .clock import close_due_waves, open_due_waves
-from .lifecycle import AfterClose, close_wave, open_wave
+from .lifecycle import WAVE_CODES, AfterClose, close_wave, nudge_delivery, open_wave
+from .listing import list_waves, one_wave
+from .models import WaveOut
 
 __all__ = [
+    "WAVE_CODES",
     "AfterClose",
+    "WaveOut",
     "close_due_waves",
     "close_wave",
+    "list_waves",
+    "nudge_delivery",
+    "one_wave",
     "open_due_waves",
     "open_wave",
     "reseal_ballot_box",

@@ -22,11 +22,13 @@ from ...errors import Conflict, NotFound, UnprocessableEntity
 from ...guard.plan import PlanTeam, plan_reporting
 from ...orgs import require_within_floors
 from ..delivery import kick_delivery, queue_invites
-from ..pulses import FOLLOW_UP_ITEM, items_for_wave
+from ..pulses import FOLLOW_UP_ITEM, items_for_wave, next_wave_at
 from ..respond import token_for, token_hash
 from . import queries
 
 log = structlog.get_logger("candor.waves")
+# The codes of a refusal to open a wave (a page words them; see CandorError.code).
+WAVE_CODES = ("wave.paused", "wave.already_open", "wave.nobody")
 
 # What else happens in the closing transaction (the analytics rollup). The surveys slice does
 # not know analytics: the app and the worker pass it in where they are assembled.
@@ -59,9 +61,13 @@ async def open_wave(
         if pulse is None:
             raise NotFound("No such pulse.")
         if not pulse["active"]:
-            raise Conflict("This pulse is paused; activate it before opening a wave.")
+            raise Conflict(
+                "This pulse is paused; activate it before opening a wave.", code="wave.paused"
+            )
         if await conn.fetchval(queries.HAS_OPEN_WAVE, org_id, pulse_id):
-            raise Conflict("This pulse already has an open wave; close it first.")
+            raise Conflict(
+                "This pulse already has an open wave; close it first.", code="wave.already_open"
+            )
         await require_within_floors(conn, org_id, pulse["k"], pulse["comment_k"], opening=pulse_id)
         seq = await conn.fetchval(queries.NEXT_SEQ, org_id, pulse_id)
         start = opens_at or datetime.now(UTC)
@@ -80,7 +86,8 @@ async def open_wave(
         members = await conn.fetch(queries.MEMBERS, org_id, wave_id)
         if not members:
             raise UnprocessableEntity(
-                "Nobody to invite: the pulse's teams have no active people who have not opted out."
+                "Nobody to invite: the pulse's teams have no active people who have not opted out.",
+                code="wave.nobody",
             )
         # Ids come from here (uuid4, random) so each token hash is known before the insert.
         ids = [uuid.uuid4() for _ in members]
@@ -99,6 +106,16 @@ async def open_wave(
             await conn.execute(queries.ADD_FOLLOW_UP_ITEM, org_id, wave_id, FOLLOW_UP_ITEM)
         await freeze_plan(conn, org_id, wave_id)
         await queue_invites(conn, org_id, wave_id)
+        # A wave opened now, by hand, while the pulse's next slot has already come takes that
+        # slot: the clock moves on to the slot after it, as when the scheduler opens a wave, so
+        # the scheduler does not open (and email) a second wave as soon as this one closes.
+        due = pulse["next_wave_at"]
+        if opens_at is None and due is not None and due <= start:
+            try:
+                following = next_wave_at(pulse, start)
+            except (ValueError, OverflowError):
+                following = due  # an impossible cadence: the scheduler records why
+            await conn.execute(queries.SET_NEXT_WAVE_AT, org_id, pulse_id, following)
         await record(
             conn,
             actor or Actor.system(org_id),

@@ -129,7 +129,11 @@ def new_form(items: list[ItemOut], k: int, comment_k: int, today: date) -> Pulse
         for i in items
         if i.source == "builtin" and i.dimension in core_dims
     }
-    return PulseForm(items=chosen, k=str(k), comment_k=str(comment_k), starts_on=(today + timedelta(days=1)).isoformat()
+    return PulseForm(
+        items=chosen,
+        k=str(k),
+        comment_k=str(comment_k),
+        starts_on=(today + timedelta(days=1)).isoformat(),
     )
 
 

@@ -33,6 +33,7 @@ from ...pages import HEADERS, PAGE_RESPONSES, page_of, render
 from ...sessions import ConsoleSession, clock
 from ..access import actor_of
 from ..home import ADMIN
+from ..words import PlanWords, plan_words, refusal
 from .form import (
     PulseForm,
     body_of,
@@ -91,10 +92,11 @@ class PulseFormView(msgspec.Struct, frozen=True):
     floor_k: Count
     floor_comment_k: Count
     errors: dict[str, str]  # field -> text key
-    problem: str  # the service's refusal in its own words, if any
+    problem: str  # the service's refusal, in the reader's language (words.refusal)
     preview: DraftPreview | None
     saved: bool = False
     opens_at_once: bool = False
+    plan: PlanWords | None = None  # the preview's plan in the reader's language
 
 
 def pulse_uuid(value: str) -> UUID:
@@ -144,6 +146,7 @@ async def _form_view(
     floors = await org_floors(conn, session.org_id)
     visible = await visible_team_ids(conn, session.principal)
     tree = await team_tree(conn, session.org_id, visible, include_archived=False)
+    preview: DraftPreview | None = extra.get("preview")
     if form is None:
         form = (
             form_from_pulse(pulse)
@@ -166,6 +169,7 @@ async def _form_view(
         saved=bool(extra.get("saved")),
         # A first wave at or before now opens as soon as the pulse is saved: say so.
         opens_at_once=preview is not None and preview.first_wave_at <= clock(request.app.state),
+        plan=plan_words(preview, page.lang) if preview is not None else None,
     )
 
 
@@ -265,7 +269,7 @@ async def _post_form(
         try:
             draft = await previews.preview_draft(conn, session.org_id, new_body(body), pulse_id)
         except CandorError as exc:
-            return await again(422, problem=exc.detail)
+            return await again(422, problem=refusal(exc, lang))
         if action != "save":
             return await again(200, preview=draft)
         actor = actor_of(session)
@@ -281,7 +285,7 @@ async def _post_form(
         except Conflict:
             return await again(409, errors={"allow_overlap": "pulse_err_overlap"}, preview=draft)
         except CandorError as exc:
-            return await again(422, problem=exc.detail, preview=draft)
+            return await again(422, problem=refusal(exc, lang), preview=draft)
     return _see_other(f"/console/admin/pulses/{saved.id}?saved=1")
 
 

@@ -16,20 +16,19 @@ from litestar import Request, Response, get, post
 from litestar.datastructures import State
 
 from ....errors import CandorError, NotFound
-from ....surveys.delivery.models import DeliveryStatus
-from ....surveys.delivery.status import delivery_status
+from ....surveys.delivery import DeliveryStatus, delivery_status
 from ....surveys.pulses import items as item_store
 from ....surveys.pulses import programs
-from ....surveys.waves import close_wave, listing, open_wave
-from ....surveys.waves.lifecycle import nudge_delivery
-from ....surveys.waves.models import WaveOut
+from ....surveys.waves import WaveOut, close_wave, list_waves, nudge_delivery, one_wave, open_wave
 from ... import i18n
 from ...forms import checked_form
 from ...models import Page
 from ...pages import HEADERS, PAGE_RESPONSES, page_of, render
 from ...sessions import ConsoleSession
+from .. import words
 from ..access import actor_of
 from ..home import ADMIN
+from ..words import refusal
 
 
 class WaveRow(msgspec.Struct, frozen=True):
@@ -59,6 +58,7 @@ class WaveView(msgspec.Struct, frozen=True):
     delivery: DeliveryStatus
     notice: str = ""  # "opened" / "closed" after the action
     items: list[tuple[str, str]] = []  # (key, wording in the reader's language) asked
+    groups: list[str] = []  # each progress group's name in the reader's language, in order
 
 
 def wave_uuid(value: str) -> UUID:
@@ -78,6 +78,11 @@ def _row(w: WaveOut, pulses: dict[UUID, str], lang: str) -> WaveRow:
     )
 
 
+def _group_names(delivery: DeliveryStatus, lang: str) -> list[str]:
+    """Each reporting group's name in the reader's language (the plan stores English)."""
+    return [words.group_name(g.parts, lang) or g.group for g in delivery.progress or []]
+
+
 def _see_other(location: str) -> Response[bytes]:
     return Response(
         b"", status_code=303, media_type="text/html", headers={**HEADERS, "Location": location}
@@ -91,7 +96,7 @@ async def _waves_view(
     who = session.principal
     pulses = await programs.list_pulses(conn, who, None)
     names = {p.id: p.name for p in pulses}
-    waves = await listing.list_waves(conn, who, None)
+    waves = await list_waves(conn, who, None)
     open_by_pulse = {w.pulse_id: w.id for w in waves if w.state == "open"}
     return WavesView(
         page=page,
@@ -145,14 +150,15 @@ async def open_now(
                 actor=actor_of(session),
             )
         except CandorError as exc:
-            view = await _waves_view(conn, request, session, problem=exc.detail)
+            lang = i18n.pick(session.locale)
+            view = await _waves_view(conn, request, session, problem=refusal(exc, lang))
             return render("admin/waves.html", view.page.lang, status=exc.status, v=view)
     await nudge_delivery(state.redis, session.org_id, wave_id)
     return _see_other(f"/console/admin/waves/{wave_id}?opened=1")
 
 
 async def _wave_row(conn: Any, session: ConsoleSession, wave_id: UUID, lang: str) -> WaveRow:
-    wave = await listing.one_wave(conn, session.principal, wave_id)
+    wave = await one_wave(conn, session.principal, wave_id)
     pulse = await programs.get_pulse(conn, session.org_id, wave.pulse_id)
     return _row(wave, {pulse.id: pulse.name}, lang)
 
@@ -180,7 +186,14 @@ async def wave_page(
     items = [(k, words.get(k, "")) for k in row.wave.item_keys]
     q = request.query_params
     notice = "opened" if "opened" in q else "closed" if "closed" in q else ""
-    view = WaveView(page=page, row=row, delivery=delivery, notice=notice, items=items)
+    view = WaveView(
+        page=page,
+        row=row,
+        delivery=delivery,
+        notice=notice,
+        items=items,
+        groups=_group_names(delivery, page.lang),
+    )
     return render("admin/wave.html", page.lang, v=view)
 
 
