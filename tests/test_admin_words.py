@@ -19,8 +19,8 @@ from service.console.admin import words
 from service.guard.plan import PlanTeam
 from service.guard.preview import SAID_CODES, PlanPreview, Said, preview_plan
 from service.surveys.pulses.models import DraftPreview
-from tests.console_kit import ConsoleWorld, Signed, console_world, signed_in
-from tests.factories import make_people
+from tests.factories import Signed, make_people, signed_in
+from tests.worlds import ConsoleWorld, console_world
 
 FORM = {"Content-Type": "application/x-www-form-urlencoded"}
 

@@ -10,8 +10,8 @@ import asyncpg
 
 from service.analytics import queries
 from service.analytics.changes import WINDOW, wave_changes
-from tests.analytics_world import answered_wave, make_world
-from tests.conftest import Org
+from tests.factories import Org
+from tests.worlds import answered_wave, make_world
 
 
 async def test_a_change_skips_a_round_too_small_to_publish(pool: asyncpg.Pool, org: Org) -> None:

@@ -26,8 +26,8 @@ from service.app import create_app
 from service.observe import _METRICS, ObserveMiddleware
 from service.ratelimit import WIDGET, client_key
 from service.settings import Settings
-from tests.conftest import Org
-from tests.widget_world import build_world, make_widget_token
+from tests.factories import Org, make_widget_token
+from tests.worlds import build_widget_world
 
 ORIGIN = "https://wiki.example.com"
 JSON = "/embed/v1/trend.json"
@@ -103,7 +103,7 @@ async def call(
 
 
 async def _token(client: Any, org: Org, pool: Any, **extra: Any) -> tuple[Any, dict[str, Any]]:
-    world = await build_world(pool, org.id)
+    world = await build_widget_world(pool, org.id)
     extra.setdefault("allowed_origins", [ORIGIN])
     return world, await make_widget_token(client, org.headers, world.big, **extra)
 
