@@ -10,85 +10,25 @@ show up as a console error.
 
 from __future__ import annotations
 
-import os
 import re
-from collections.abc import AsyncIterator, Iterator
 from typing import Any
 
 import asyncpg
-import pytest
 
-from service.app import create_app
 from service.console.sessions import COOKIE
-from service.settings import Settings
-from tests.factories import ROOT, signed_in
-from tests.servers import app_in_thread
+from tests.browser import (  # Chromium, the live app and the checks every browser test shares
+    IMG,
+    axe,
+    axe_here,
+    browser,
+    live,
+    pytestmark,
+    watch,
+)
+from tests.factories import signed_in
 from tests.worlds import console_world
 
-CHROMIUM = "/usr/bin/chromium"
-IMG = ROOT / "docs" / "img"
-ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-]
-pytestmark = [
-    pytest.mark.browser,
-    pytest.mark.skipif(not os.path.exists(CHROMIUM), reason=f"headless Chromium not at {CHROMIUM}"),
-]
-
-
-@pytest.fixture(scope="module")
-def live(settings: Settings) -> Iterator[str]:
-    """The app over real HTTP in a thread (its own loop and pool)."""
-    with app_in_thread(create_app(settings)) as url:
-        yield url
-
-
-@pytest.fixture
-async def browser() -> AsyncIterator[Any]:
-    from playwright.async_api import async_playwright
-
-    async with async_playwright() as pw:
-        b = await pw.chromium.launch(executable_path=CHROMIUM, args=ARGS, headless=True)
-        yield b
-        await b.close()
-
-
-def _watch(page: Any) -> list[str]:
-    problems: list[str] = []
-
-    def console(message: Any) -> None:
-        # Chromium notes every 4xx document it loads; the 400 and 409 pages here are deliberate.
-        if message.type == "error" and not re.search(r"status of 40[09]", message.text):
-            problems.append(message.text)
-
-    page.on("console", console)
-    page.on("pageerror", lambda e: problems.append(str(e)))
-    page.on("requestfailed", lambda r: problems.append(f"failed: {r.url}"))
-    return problems
-
-
-async def _axe_here(page: Any) -> list[str]:
-    from axe_playwright_python.async_playwright import Axe
-
-    results = await Axe().run(page)
-    return [
-        f"{v['id']} ({v['impact']}) @ {page.url}: {[n['target'] for n in v['nodes']][:3]}"
-        for v in results.response["violations"]
-        if v["impact"] in ("serious", "critical")
-    ]
-
-
-async def _axe(context: Any, url: str) -> list[str]:
-    page = await context.new_page()
-    await page.goto(url)
-    found = await _axe_here(page)
-    await page.close()
-    return found
+__all__ = ["browser", "live", "pytestmark"]
 
 
 async def test_an_admin_makes_and_revokes_keys_and_widgets_and_reads_the_log(
@@ -100,7 +40,7 @@ async def test_an_admin_makes_and_revokes_keys_and_widgets_and_reads_the_log(
     context = await browser.new_context(viewport={"width": 1180, "height": 900})
     await context.add_cookies([cookie])
     page = await context.new_page()
-    problems = _watch(page)
+    problems = watch(page, r"status of 40[09]")
     IMG.mkdir(parents=True, exist_ok=True)
 
     # API keys: make a team lead key; its secret shows once.
@@ -183,18 +123,18 @@ async def test_an_admin_makes_and_revokes_keys_and_widgets_and_reads_the_log(
             f"{live}/console/admin/audit",
             f"{live}/console/admin/audit?since=last+week",
         )
-        for v in await _axe(checker, url)
+        for v in await axe(checker, url)
     ]
     # The key form's answer (the secret) and its error state.
     form_page = await checker.new_page()
     await form_page.goto(f"{live}/console/admin/keys")
     await form_page.get_by_label("Name", exact=True).fill("Checked")
     await form_page.get_by_role("button", name="Make the key").click()
-    found += await _axe_here(form_page)  # a team lead key without teams: the error summary
+    found += await axe_here(form_page)  # a team lead key without teams: the error summary
     await form_page.get_by_label("Admin key").check()
     await form_page.get_by_role("button", name="Make the key").click()
     assert await form_page.locator("h1").inner_text() == "Your new API key"
-    found += await _axe_here(form_page)
+    found += await axe_here(form_page)
     await checker.close()
     await context.close()
     assert found + widget_axe_checked == []
@@ -213,6 +153,6 @@ async def _axe_checked_widget_result(
     await page.get_by_label("Team", exact=True).select_option(str(team))
     await page.get_by_role("button", name="Make the token").click()
     await page.frame_locator("#preview").locator("svg.chart").first.wait_for(state="visible")
-    found = await _axe_here(page)
+    found = await axe_here(page)
     await checker.close()
     return found

@@ -16,15 +16,15 @@ from urllib.parse import urlparse
 import asyncpg
 
 from service.console.sessions import COOKIE, COOKIE_PATH
-from tests.factories import signed_in
-from tests.test_console_browser import (  # the same live server, browser and checks
+from tests.browser import (  # Chromium, the live app and the checks every browser test shares
     IMG,
-    _axe,
-    _watch,
+    axe,
     browser,
     live,
     pytestmark,
+    watch,
 )
+from tests.factories import signed_in
 from tests.worlds import console_world
 
 __all__ = ["browser", "live", "pytestmark"]
@@ -51,7 +51,7 @@ async def test_an_admin_uses_every_org_page(live: str, browser: Any, pool: async
         ]
     )
     page = await context.new_page()
-    problems = _watch(page)
+    problems = watch(page)
     IMG.mkdir(parents=True, exist_ok=True)
 
     await page.goto(f"{live}/console/admin")
@@ -142,7 +142,7 @@ async def test_an_admin_uses_every_org_page(live: str, browser: Any, pool: async
     ]
     checker = await browser.new_context(bypass_csp=True)
     await checker.add_cookies(await context.cookies())
-    found = [v for url in urls for v in await _axe(checker, url)]
+    found = [v for url in urls for v in await axe(checker, url)]
     # The preview and error pages are answers to a POST: check them as the browser got them.
     for html in (await _posted(checker, live, CSV), await _posted(checker, live, b"x")):
         found += html

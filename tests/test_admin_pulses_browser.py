@@ -9,83 +9,24 @@ tests/test_console_browser.py, axe runs in a second context opened with bypass_c
 
 from __future__ import annotations
 
-import os
-from collections.abc import AsyncIterator, Iterator
 from typing import Any
 
 import asyncpg
-import pytest
 
-from service.app import create_app
 from service.console.sessions import COOKIE
-from service.settings import Settings
-from tests.factories import ROOT, signed_in
-from tests.servers import app_in_thread
+from tests.browser import (  # Chromium, the live app and the checks every browser test shares
+    IMG,
+    axe,
+    axe_here,
+    browser,
+    live,
+    pytestmark,
+    watch,
+)
+from tests.factories import signed_in
 from tests.worlds import console_world
 
-CHROMIUM = "/usr/bin/chromium"
-IMG = ROOT / "docs" / "img"
-ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-]
-pytestmark = [
-    pytest.mark.browser,
-    pytest.mark.skipif(not os.path.exists(CHROMIUM), reason=f"headless Chromium not at {CHROMIUM}"),
-]
-
-
-@pytest.fixture(scope="module")
-def live(settings: Settings) -> Iterator[str]:
-    with app_in_thread(create_app(settings)) as url:
-        yield url
-
-
-@pytest.fixture
-async def browser() -> AsyncIterator[Any]:
-    from playwright.async_api import async_playwright
-
-    async with async_playwright() as pw:
-        b = await pw.chromium.launch(executable_path=CHROMIUM, args=ARGS, headless=True)
-        yield b
-        await b.close()
-
-
-def _watch(page: Any) -> list[str]:
-    problems: list[str] = []
-
-    def console(message: Any) -> None:
-        # Chromium notes every 4xx document it loads; a refused form here is deliberate.
-        if message.type == "error" and "status of 40" not in message.text:
-            problems.append(message.text)
-
-    page.on("console", console)
-    page.on("pageerror", lambda e: problems.append(str(e)))
-    page.on("requestfailed", lambda r: problems.append(f"failed: {r.url}"))
-    return problems
-
-
-async def _axe_page(page: Any) -> list[str]:
-    from axe_playwright_python.async_playwright import Axe
-
-    results = await Axe().run(page)
-    return [
-        f"{v['id']} ({v['impact']}) @ {page.url}: {[n['target'] for n in v['nodes']][:3]}"
-        for v in results.response["violations"]
-        if v["impact"] in ("serious", "critical")
-    ]
-
-
-async def _axe(context: Any, url: str) -> list[str]:
-    page = await context.new_page()
-    await page.goto(url)
-    found = await _axe_page(page)
-    await page.close()
-    return found
+__all__ = ["browser", "live", "pytestmark"]
 
 
 async def _preview_product(page: Any, live: str) -> None:
@@ -104,7 +45,7 @@ async def test_an_admin_sets_up_a_pulse_and_runs_a_wave_in_the_browser(
     context = await browser.new_context(viewport={"width": 1180, "height": 900})
     await context.add_cookies([cookie])
     page = await context.new_page()
-    problems = _watch(page)
+    problems = watch(page, r"status of 40")
     IMG.mkdir(parents=True, exist_ok=True)
 
     await page.goto(f"{live}/console/admin")
@@ -160,17 +101,17 @@ async def test_an_admin_sets_up_a_pulse_and_runs_a_wave_in_the_browser(
         wave_url,
         close_url,
     ):
-        found += await _axe(checker, url)
+        found += await axe(checker, url)
     checked = await checker.new_page()
     await _preview_product(checked, live)
-    found += await _axe_page(checked)
+    found += await axe_here(checked)
     await checked.get_by_role("button", name="Save").click(no_wait_after=True)
     await checked.locator("#name").fill("")
     await checked.locator("#allow_overlap").check()
     await checked.locator("#name").evaluate("e => e.removeAttribute('required')")
     await checked.get_by_role("button", name="Save").click()
     assert "Give the pulse a name." in await checked.locator(".error-summary").inner_text()
-    found += await _axe_page(checked)
+    found += await axe_here(checked)
     await checker.close()
     await context.close()
     assert found == []

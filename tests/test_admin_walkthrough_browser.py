@@ -32,16 +32,16 @@ from service.console.sending import sweep_console_mail
 from service.settings import Settings
 from service.surveys.delivery.sender import deliver_wave
 from service.surveys.waves.clock import open_due_waves
-from tests.factories import TEST_SECRET
-from tests.smtp import LINK, MailBox
-from tests.test_cli import acandor
-from tests.test_console_browser import (  # the same live server, browser and console watch
+from tests.browser import (  # Chromium, the live app and the checks every browser test shares
     IMG,
-    _watch,
     browser,
     live,
     pytestmark,
+    watch,
 )
+from tests.factories import TEST_SECRET
+from tests.smtp import LINK, MailBox
+from tests.test_cli import acandor
 from tests.workers import FAST
 
 __all__ = ["browser", "live", "pytestmark"]
@@ -163,7 +163,7 @@ async def test_a_new_admin_goes_from_an_empty_org_to_a_closed_wave_a_leader_can_
     context = await browser.new_context(viewport={"width": 1180, "height": 900})
     checker = await browser.new_context(bypass_csp=True, viewport={"width": 1180, "height": 900})
     page = await context.new_page()
-    watched = [_watch(page)]  # each page's console errors, filled in as they happen
+    watched = [watch(page)]  # each page's console errors, filled in as they happen
     walk = Walk(page, checker, live)
 
     # 1. Sign in: the admin console sends a stranger to the sign-in page, which mails a link.
@@ -249,7 +249,7 @@ async def test_a_new_admin_goes_from_an_empty_org_to_a_closed_wave_a_leader_can_
         assert token, _text(mail)
         them = await browser.new_context(viewport={"width": 900, "height": 900})
         answer = await them.new_page()
-        watched.append(_watch(answer))
+        watched.append(watch(answer))
         await answer.goto(f"{live}/s/{token.group(1)}")
         if i == 0:
             assert "Platform" in await answer.locator("p.note.group").inner_text()
@@ -287,7 +287,7 @@ async def test_a_new_admin_goes_from_an_empty_org_to_a_closed_wave_a_leader_can_
     # 7. Sam, the leader, follows the mail's link, signs in and reads Product's results.
     theirs = await browser.new_context(viewport={"width": 1180, "height": 900})
     lead = await theirs.new_page()
-    watched.append(_watch(lead))
+    watched.append(watch(lead))
     await lead.goto(live + team_link.group(0))
     await _sign_in_by_mail(lead, pool, settings, mailbox, LEADER)
     assert lead.url.endswith(team_link.group(0))

@@ -6,38 +6,19 @@ A screenshot is saved as docs/img/api-docs.png for the README and docs/developme
 
 from __future__ import annotations
 
-import os
 import re
-from collections.abc import Iterator
 from urllib.parse import urlsplit
 
-import pytest
-
-from service.app import create_app
-from service.settings import Settings
+from tests.browser import (  # Chromium, the live app and the checks every browser test shares
+    ARGS,
+    CHROMIUM,
+    browser,
+    live,
+    pytestmark,
+)
 from tests.factories import ROOT
-from tests.servers import app_in_thread
 
-CHROMIUM = "/usr/bin/chromium"
-ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-]
-pytestmark = [
-    pytest.mark.browser,
-    pytest.mark.skipif(not os.path.exists(CHROMIUM), reason=f"headless Chromium not at {CHROMIUM}"),
-]
-
-
-@pytest.fixture(scope="module")
-def live(settings: Settings) -> Iterator[str]:
-    """The app over real HTTP in a thread (its own loop and pool)."""
-    with app_in_thread(create_app(settings)) as url:
-        yield url
+__all__ = ["browser", "live", "pytestmark"]
 
 
 async def test_the_api_reference_shows_every_operation_from_this_server_alone(

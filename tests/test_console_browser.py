@@ -9,81 +9,26 @@ as it should); the walk itself runs under the real CSP, so a violation would be 
 
 from __future__ import annotations
 
-import os
 import re
-from collections.abc import AsyncIterator, Iterator
 from typing import Any
 
 import asyncpg
-import pytest
 
-from service.app import create_app
 from service.console.sending import sweep_console_mail
 from service.settings import Settings
-from tests.factories import ROOT, make_org, make_widget_token
-from tests.servers import app_in_thread
+from tests.browser import (  # Chromium, the live app and the checks every browser test shares
+    IMG,
+    axe,
+    browser,
+    live,
+    pytestmark,
+    watch,
+)
+from tests.factories import make_org, make_widget_token
 from tests.smtp import MailBox
 from tests.worlds import ConsoleWorld, console_world, open_test_wave
 
-CHROMIUM = "/usr/bin/chromium"
-IMG = ROOT / "docs" / "img"
-ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-]
-pytestmark = [
-    pytest.mark.browser,
-    pytest.mark.skipif(not os.path.exists(CHROMIUM), reason=f"headless Chromium not at {CHROMIUM}"),
-]
-
-
-@pytest.fixture(scope="module")
-def live(settings: Settings) -> Iterator[str]:
-    """The app over real HTTP in a thread (its own loop and pool), mail to the test SMTP server."""
-    with app_in_thread(create_app(settings)) as url:
-        yield url
-
-
-@pytest.fixture
-async def browser() -> AsyncIterator[Any]:
-    from playwright.async_api import async_playwright
-
-    async with async_playwright() as pw:
-        b = await pw.chromium.launch(executable_path=CHROMIUM, args=ARGS, headless=True)
-        yield b
-        await b.close()
-
-
-def _watch(page: Any) -> list[str]:
-    problems: list[str] = []
-
-    def console(message: Any) -> None:
-        # Chromium notes every 4xx document it loads; the 404 pages here are deliberate.
-        if message.type == "error" and "status of 404" not in message.text:
-            problems.append(message.text)
-
-    page.on("console", console)
-    page.on("pageerror", lambda e: problems.append(str(e)))
-    page.on("requestfailed", lambda r: problems.append(f"failed: {r.url}"))
-    return problems
-
-
-async def _axe(context: Any, url: str) -> list[str]:
-    from axe_playwright_python.async_playwright import Axe
-
-    page = await context.new_page()
-    await page.goto(url)
-    results = await Axe().run(page)
-    await page.close()
-    return [
-        f"{v['id']} ({v['impact']}) @ {url}: {[n['target'] for n in v['nodes']][:3]}"
-        for v in results.response["violations"]
-        if v["impact"] in ("serious", "critical")
-    ]
+__all__ = ["browser", "live", "pytestmark"]
 
 
 async def _sign_in(
@@ -112,7 +57,7 @@ async def test_a_leader_signs_in_by_mail_and_uses_every_page(
     w = await console_world(pool)
     context = await browser.new_context(viewport={"width": 1180, "height": 900})
     page = await context.new_page()
-    problems = _watch(page)
+    problems = watch(page)
     await _sign_in(page, live, pool, settings, mailbox, "lead@demo.example")
     IMG.mkdir(parents=True, exist_ok=True)
     await page.screenshot(path=str(IMG / "console-teams.png"), full_page=True)
@@ -176,12 +121,12 @@ async def test_a_leader_signs_in_by_mail_and_uses_every_page(
     ]
     checker = await browser.new_context(bypass_csp=True)
     await checker.add_cookies(await context.cookies())
-    found = [v for url in urls for v in await _axe(checker, url)]
+    found = [v for url in urls for v in await axe(checker, url)]
     await page.goto(f"{live}/console/teams")
     await page.get_by_role("button", name="Sign out").click()
     assert "signed out" in await page.locator("main").inner_text()
     await page.screenshot(path=str(IMG / "console-sign-in.png"))
-    found += await _axe(checker, f"{live}/console/sign-in")
+    found += await axe(checker, f"{live}/console/sign-in")
     await checker.close()
     await context.close()
     assert found == []
@@ -194,7 +139,7 @@ async def test_the_team_page_by_keyboard_alone(
     w = await console_world(pool)
     context = await browser.new_context()
     page = await context.new_page()
-    problems = _watch(page)
+    problems = watch(page)
     await _sign_in(page, live, pool, settings, mailbox, "lead@demo.example")
     await page.goto(f"{live}/console/teams/{w.teams['Platform']}")
 
@@ -250,6 +195,6 @@ async def test_the_respondent_page_and_the_widget_frame_pass_axe(
         f"{live}/embed/v1/frame?token={token['token']}&theme=light",
         f"{live}/embed/v1/frame?token={token['token']}&theme=dark",
     ):
-        found += await _axe(context, url)
+        found += await axe(context, url)
     await context.close()
     assert found == []
