@@ -28,6 +28,31 @@ Label = Annotated[str, msgspec.Meta(min_length=1, max_length=200)]
 Origin = Annotated[str, msgspec.Meta(min_length=1, max_length=255)]
 
 
+# Fields the token's listing and the answer to creating one share.
+WidgetTeam = Annotated[
+    UUID,
+    msgspec.Meta(
+        description="The team whose trend it shows",
+        examples=["2b8e6a41-0c3d-4f5e-8a9b-7c1d2e3f4a50"],
+    ),
+]
+WithSubtree = Annotated[
+    bool,
+    msgspec.Meta(description="Whether the trend includes every team below it", examples=[True]),
+]
+AllowedOrigins = Annotated[
+    list[str],
+    msgspec.Meta(
+        description="The origins that may frame the page and read the JSON",
+        examples=[["https://wiki.example.com"]],
+    ),
+]
+ExpiresAt = Annotated[
+    datetime,
+    msgspec.Meta(description="When it stops working", examples=["2027-11-30T00:00:00Z"]),
+]
+
+
 class WidgetTokenIn(msgspec.Struct, forbid_unknown_fields=True, frozen=True):
     label: Annotated[
         Label,
@@ -91,28 +116,10 @@ class WidgetTokenOut(msgspec.Struct, frozen=True):
             examples=["cwt_Ab12Cd34"],
         ),
     ]
-    team_id: Annotated[
-        UUID,
-        msgspec.Meta(
-            description="The team whose trend it shows",
-            examples=["2b8e6a41-0c3d-4f5e-8a9b-7c1d2e3f4a50"],
-        ),
-    ]
-    subtree: Annotated[
-        bool,
-        msgspec.Meta(description="Whether the trend includes every team below it", examples=[True]),
-    ]
-    allowed_origins: Annotated[
-        list[str],
-        msgspec.Meta(
-            description="The origins that may frame the page and read the JSON",
-            examples=[["https://wiki.example.com"]],
-        ),
-    ]
-    expires_at: Annotated[
-        datetime,
-        msgspec.Meta(description="When it stops working", examples=["2027-11-30T00:00:00Z"]),
-    ]
+    team_id: WidgetTeam
+    subtree: WithSubtree
+    allowed_origins: AllowedOrigins
+    expires_at: ExpiresAt
     created_at: Annotated[
         datetime, msgspec.Meta(description="When it was created", examples=["2026-11-30T09:00:00Z"])
     ]
@@ -180,28 +187,10 @@ class NewWidgetToken(msgspec.Struct, frozen=True):
     label: Annotated[
         str, msgspec.Meta(description="The token's label", examples=["Platform team wiki"])
     ]
-    team_id: Annotated[
-        UUID,
-        msgspec.Meta(
-            description="The team whose trend it shows",
-            examples=["2b8e6a41-0c3d-4f5e-8a9b-7c1d2e3f4a50"],
-        ),
-    ]
-    subtree: Annotated[
-        bool,
-        msgspec.Meta(description="Whether the trend includes every team below it", examples=[True]),
-    ]
-    allowed_origins: Annotated[
-        list[str],
-        msgspec.Meta(
-            description="The origins that may frame the page and read the JSON",
-            examples=[["https://wiki.example.com"]],
-        ),
-    ]
-    expires_at: Annotated[
-        datetime,
-        msgspec.Meta(description="When it stops working", examples=["2027-11-30T00:00:00Z"]),
-    ]
+    team_id: WidgetTeam
+    subtree: WithSubtree
+    allowed_origins: AllowedOrigins
+    expires_at: ExpiresAt
     embed: Annotated[
         EmbedSnippets, msgspec.Meta(description="Snippets ready to paste, with the token in them")
     ]
